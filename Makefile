@@ -1,0 +1,53 @@
+# VendorAssure: `make run` serves the app on a fresh machine; `make test` runs the whole suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run serve venv setup test test-sqlite test-pg test-fast lint format bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+setup: venv
+	$(FLASK) db upgrade
+	$(FLASK) questionnaires load
+	$(FLASK) demo seed
+
+run: setup serve
+
+serve: venv
+	@echo "VendorAssure on http://$(HOST):$(PORT)"
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+
+test: venv
+	$(BIN)/pytest -q
+
+test-sqlite: test
+
+test-pg: venv
+	VA_TEST_DB=postgresql $(BIN)/pytest -q
+
+test-fast: venv
+	$(BIN)/pytest -q -m "not browser"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check vendorassure tests bench
+
+format: venv
+	$(BIN)/ruff format vendorassure tests bench
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	$(BIN)/python bench/scoring.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,91 @@
+"""VendorAssure: self-hosted assurance of AI suppliers against ISO/IEC 42001 Annex A."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers, commands."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    from .config import load_settings
+
+    app.config.update(load_settings(app.instance_path))
+    if config:
+        app.config.update(config)
+    # Room for multipart overhead above the evidence limit; the service checks the file itself.
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers the tables on the metadata)
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .extensions import csrf
+    from .web.admin import bp as admin_bp
+    from .web.auth import bp as auth_bp
+    from .web.main import bp as main_bp
+    from .web.portal import bp as portal_bp
+    from .web.procurement import bp as procurement_bp
+    from .web.review import bp as review_bp
+
+    csrf.exempt(api_bp)  # bearer tokens are not ambient credentials
+    for bp in (main_bp, auth_bp, procurement_bp, portal_bp, review_bp, admin_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .web.helpers import register
+
+    register(app)

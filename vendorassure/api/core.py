@@ -1,0 +1,173 @@
+"""The API's plumbing: bearer auth, request parsing with pydantic, errors, paging, OpenAPI."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, g, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
+
+from ..extensions import db, limiter
+from ..services.auth import user_for_token
+from ..services.errors import BadInput, Forbidden, NotAuthenticated
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class Schema(BaseModel):
+    """Base for request bodies: unknown fields are refused, types are strict."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Base for query strings: values arrive as text and are converted."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Paging(Query):
+    page: int = Field(1, ge=1)
+    per_page: int = Field(50, ge=1, le=200)
+
+
+@dataclass
+class RouteDoc:
+    rule: str
+    method: str
+    summary: str
+    roles: tuple[str, ...] | None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    multipart: dict | None = None
+    responses: dict = field(default_factory=dict)
+
+
+ROUTES: list[RouteDoc] = []
+
+
+def current_user():
+    return g.api_user
+
+
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'.")
+    user = user_for_token(token.strip())
+    if user is None:
+        raise NotAuthenticated("The API token is invalid or has expired.")
+    return user
+
+
+def _field_errors(exc: ValidationError) -> dict:
+    fields = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = err["msg"]
+        if err["type"] == "missing":
+            msg = "Required."
+        elif err["type"] == "extra_forbidden":
+            msg = "Unknown field."
+        fields.setdefault(loc, msg)
+    return fields
+
+
+def parse_json(schema: type[BaseModel]):
+    """Parse the JSON body: malformed JSON and schema violations are 400s with field messages."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise BadInput("The request body is empty; send a JSON object.", {"body": "Required."})
+    data = request.get_json(silent=True)
+    if data is None and raw.strip() != b"null":
+        raise BadInput("The request body is not valid JSON.", {"body": "Malformed JSON."})
+    if not isinstance(data, dict):
+        raise BadInput("The request body must be a JSON object.", {"body": "Must be an object."})
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        fields = _field_errors(exc)
+        raise BadInput(
+            "Some fields are missing or of the wrong type: "
+            + "; ".join(f"{k}: {v}" for k, v in fields.items()),
+            fields,
+        ) from None
+
+
+def parse_query(schema: type[BaseModel]):
+    try:
+        return schema.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        fields = _field_errors(exc)
+        raise BadInput(
+            "Invalid query parameters: " + "; ".join(f"{k}: {v}" for k, v in fields.items()), fields
+        ) from None
+
+
+def endpoint(
+    rule: str,
+    method: str,
+    summary: str,
+    roles: tuple[str, ...] | None = None,
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    public: bool = False,
+    multipart: dict | None = None,
+    status: int = 200,
+    responses: dict | None = None,
+    limit: str | None = None,
+):
+    """Register an API route: authenticate, check the role (403), parse input, call the view."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            if not public:
+                g.api_user = _authenticate()
+                if roles is not None and g.api_user.role not in roles:
+                    raise Forbidden(f"The {g.api_user.role} role may not use {method} {rule}.")
+            if body is not None:
+                kwargs["body"] = parse_json(body)
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            result = view(**kwargs)
+            if isinstance(result, tuple):
+                return result
+            return result, status
+
+        view_func = wrapper
+        if limit is not None:
+            view_func = limiter.limit(lambda: current_app.config[limit])(wrapper)
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=view_func, methods=[method])
+        ROUTES.append(
+            RouteDoc(
+                rule,
+                method,
+                summary,
+                roles if not public else None,
+                body,
+                query,
+                multipart,
+                responses or {},
+            )
+        )
+        return wrapper
+
+    return decorator
+
+
+def paginate(stmt, page: int, per_page: int, order_by) -> tuple[list, int]:
+    """Run a select for one page; returns (rows, total)."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return rows, total
+
+
+def page_body(items: list, page: int, per_page: int, total: int) -> dict:
+    return {"items": items, "page": page, "per_page": per_page, "total": total}

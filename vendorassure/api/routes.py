@@ -1,0 +1,657 @@
+"""JSON API v1: thin routes over the same services as the web UI (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from flask import Response, jsonify, request
+from pydantic import Field
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import STAFF_ROLES, Assessment, Control, Evidence, Finding, Vendor
+from ..services import access, assessments, evidence, findings, library, portfolio, vendors
+from ..services.auth import issue_api_token
+from ..services.errors import BadInput, NotFound
+from ..storage import get_storage
+from .core import Paging, Query, Schema, bp, current_user, endpoint, page_body, paginate
+from .serializers import assessment_json, evidence_json, finding_json, user_json, vendor_json
+
+STAFF = STAFF_ROLES
+ANY = (*STAFF_ROLES, "vendor")
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+
+class TokenRequest(Schema):
+    email: str
+    password: str
+    name: str = "api"
+
+
+class VendorCreate(Schema):
+    name: str
+    website: str = ""
+    services: str = ""
+    intake: dict[str, Any]
+
+
+class VendorPatch(Schema):
+    name: str | None = None
+    website: str | None = None
+    services: str | None = None
+    status: str | None = None
+    intake: dict[str, Any] | None = None
+
+
+class VendorQuery(Paging):
+    q: str | None = None
+    tier: str | None = None
+
+
+class ContactCreate(Schema):
+    email: str
+    name: str = ""
+
+
+class AssessmentCreate(Schema):
+    vendor_id: int
+    questionnaire: str
+    due_date: str
+    version: int | None = None
+
+
+class AssessmentQuery(Paging):
+    status: str | None = None
+    vendor_id: int | None = None
+    rating: str | None = None
+
+
+class AnswerPut(Schema):
+    value: Any = None
+    comment: str | None = None
+    na: bool = False
+    na_reason: str = ""
+    lock_version: int | None = None
+
+
+class Verification(Schema):
+    decision: Literal["accepted", "rejected"]
+    note: str = ""
+    scope_covers_service: bool | None = None
+    accredited: bool | None = None
+
+
+class Review(Schema):
+    decision: Literal["start", "complete", "request_changes"]
+    note: str = ""
+    override_rating: str | None = None
+    override_reason: str | None = None
+
+
+class Cancel(Schema):
+    reason: str = ""
+
+
+class FindingCreate(Schema):
+    assessment_id: int
+    title: str = Field(min_length=1)
+    severity: str = "medium"
+    control: str | None = None
+    description: str = ""
+    remediation: str = ""
+    due_date: str | None = None
+    owner_id: int | None = None
+
+
+class FindingPatch(Schema):
+    title: str | None = None
+    severity: str | None = None
+    control: str | None = None
+    description: str | None = None
+    remediation: str | None = None
+    due_date: str | None = None
+    owner_id: int | None = None
+    status: str | None = None
+    accepted_until: str | None = None
+    acceptance_reason: str | None = None
+
+
+class FindingQuery(Paging):
+    status: str | None = None
+    vendor_id: int | None = None
+    assessment_id: int | None = None
+
+
+class QuestionnaireQuery(Query):
+    version: int | None = None
+
+
+# --- auth ------------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/tokens",
+    "POST",
+    "Exchange email and password for a bearer token",
+    public=True,
+    body=TokenRequest,
+    status=201,
+    limit="LOGIN_RATE_LIMIT",
+)
+def token_create(body: TokenRequest):
+    token, row = issue_api_token(body.email, body.password, body.name)
+    return {"token": token, "expires_at": row.expires_at.isoformat() + "Z"}
+
+
+@endpoint("/me", "GET", "The signed-in user", ANY)
+def me_get():
+    return user_json(current_user())
+
+
+@endpoint("/intake", "GET", "The inherent-risk intake questions", ANY)
+def intake_get():
+    spec = library.intake_definition()
+    return {
+        "key": spec.get("key"),
+        "title": spec.get("title"),
+        "questions": [
+            {
+                "key": q["key"],
+                "text": q["text"],
+                "help": q.get("help", ""),
+                "type": q["type"],
+                "options": [
+                    {"value": o["value"], "label": o["label"], "risk": o["risk"]}
+                    for o in q["options"]
+                ],
+            }
+            for q in spec["questions"]
+        ],
+    }
+
+
+# --- vendors ---------------------------------------------------------------------------------
+
+
+def _ratings_for(vendor_ids: list[int]) -> dict[int, str]:
+    if not vendor_ids:
+        return {}
+    latest = portfolio.latest_scored_subquery()
+    rows = db.session.execute(
+        select(latest.c.vendor_id, func.coalesce(Assessment.override_rating, Assessment.rating))
+        .join(Assessment, Assessment.id == latest.c.assessment_id)
+        .where(latest.c.vendor_id.in_(vendor_ids))
+    ).all()
+    return dict(rows)
+
+
+def _vendor_out(vendor: Vendor) -> dict:
+    staff = current_user().is_staff
+    if not staff:
+        return vendor_json(vendor, False)
+    return vendor_json(
+        vendor,
+        True,
+        _ratings_for([vendor.id]).get(vendor.id),
+        library.scoring_model().questionnaire_for_tier(vendor.inherent_tier),
+    )
+
+
+@endpoint(
+    "/vendors",
+    "GET",
+    "List vendors (paginated, ?q= searches names)",
+    ("procurement", "risk", "admin"),
+    query=VendorQuery,
+)
+def vendors_list(query: VendorQuery):
+    stmt = select(Vendor)
+    if query.q:
+        stmt = stmt.where(func.lower(Vendor.name).contains(query.q.lower(), autoescape=True))
+    if query.tier:
+        stmt = stmt.where(Vendor.inherent_tier == query.tier)
+    rows, total = paginate(stmt, query.page, query.per_page, (Vendor.name, Vendor.id))
+    ratings = _ratings_for([v.id for v in rows])
+    model = library.scoring_model()
+    items = [
+        vendor_json(v, True, ratings.get(v.id), model.questionnaire_for_tier(v.inherent_tier))
+        for v in rows
+    ]
+    return page_body(items, query.page, query.per_page, total)
+
+
+@endpoint(
+    "/vendors",
+    "POST",
+    "Register a vendor with its intake answers",
+    ("procurement", "admin"),
+    body=VendorCreate,
+    status=201,
+)
+def vendors_create(body: VendorCreate):
+    vendor = vendors.create_vendor(
+        current_user(), body.name, body.website, body.services, body.intake
+    )
+    return _vendor_out(vendor)
+
+
+@endpoint("/vendors/<int:vendor_id>", "GET", "One vendor (a vendor user: its own only)", ANY)
+def vendor_get(vendor_id: int):
+    return _vendor_out(access.get_vendor(current_user(), vendor_id))
+
+
+@endpoint(
+    "/vendors/<int:vendor_id>",
+    "PATCH",
+    "Edit a vendor (intake changes re-tier it)",
+    ("procurement", "admin"),
+    body=VendorPatch,
+)
+def vendor_patch(vendor_id: int, body: VendorPatch):
+    vendor = access.get_vendor(current_user(), vendor_id)
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise BadInput("Send at least one field to change.", {"body": "No fields."})
+    return _vendor_out(vendors.update_vendor(current_user(), vendor, changes))
+
+
+@endpoint(
+    "/vendors/<int:vendor_id>/contacts",
+    "POST",
+    "Add a vendor contact and email the invitation",
+    ("procurement", "admin"),
+    body=ContactCreate,
+    status=201,
+)
+def vendor_contact_create(vendor_id: int, body: ContactCreate):
+    vendor = access.get_vendor(current_user(), vendor_id)
+    user, _link = vendors.add_contact(current_user(), vendor, body.email, body.name)
+    return {**user_json(user), "invited": True}
+
+
+# --- questionnaires and controls ------------------------------------------------------------
+
+
+@endpoint("/questionnaires", "GET", "Questionnaires in the library (latest versions)", STAFF)
+def questionnaires_list():
+    items = [
+        {k: q[k] for k in ("key", "version", "title", "question_count")}
+        for q in library.questionnaire_index()
+    ]
+    return {"items": items, "total": len(items)}
+
+
+@endpoint(
+    "/questionnaires/<key>",
+    "GET",
+    "A questionnaire with its questions (?version=N)",
+    STAFF,
+    query=QuestionnaireQuery,
+)
+def questionnaire_get(key: str, query: QuestionnaireQuery):
+    qn = library.latest_questionnaire(key, query.version)
+    return {
+        "key": qn.key,
+        "version": qn.version,
+        "title": qn.title,
+        "description": qn.description,
+        "sections": qn.sections,
+        "questions": [q.to_dict() for q in qn.questions],
+    }
+
+
+@endpoint("/controls", "GET", "The Annex A control catalog with crosswalks", STAFF)
+def controls_list():
+    controls = db.session.scalars(select(Control).order_by(Control.position)).all()
+    crosswalks: dict[int, dict[str, list[str]]] = {}
+    from ..models import Crosswalk
+
+    for cw in db.session.scalars(select(Crosswalk).order_by(Crosswalk.id)):
+        crosswalks.setdefault(cw.control_id, {}).setdefault(cw.framework, []).append(cw.ref)
+    items = [
+        {
+            "ref": c.ref,
+            "objective": c.objective,
+            "title": c.title,
+            "summary": c.summary,
+            "crosswalks": crosswalks.get(c.id, {}),
+        }
+        for c in controls
+    ]
+    return {"items": items, "total": len(items)}
+
+
+# --- assessments -----------------------------------------------------------------------------
+
+
+@endpoint(
+    "/assessments", "GET", "List assessments (staff: all; vendor: own)", ANY, query=AssessmentQuery
+)
+def assessments_list(query: AssessmentQuery):
+    user = current_user()
+    stmt = select(Assessment)
+    if user.role == "vendor":
+        stmt = stmt.where(
+            Assessment.vendor_id == user.vendor_id, Assessment.status.not_in(("draft", "cancelled"))
+        )
+    if query.status:
+        stmt = stmt.where(Assessment.status == query.status)
+    if query.vendor_id is not None:
+        stmt = stmt.where(Assessment.vendor_id == query.vendor_id)
+    if query.rating:
+        if user.role == "vendor":
+            raise BadInput("Vendors cannot filter by rating.", {"rating": "Not available."})
+        stmt = stmt.where(
+            func.coalesce(Assessment.override_rating, Assessment.rating) == query.rating
+        )
+    rows, total = paginate(stmt, query.page, query.per_page, (Assessment.id.desc(),))
+    return page_body(
+        [assessment_json(a, user.is_staff) for a in rows], query.page, query.per_page, total
+    )
+
+
+@endpoint(
+    "/assessments",
+    "POST",
+    "Issue a questionnaire to a vendor",
+    ("procurement", "admin"),
+    body=AssessmentCreate,
+    status=201,
+)
+def assessments_create(body: AssessmentCreate):
+    vendor = db.session.get(Vendor, body.vendor_id)
+    if vendor is None:
+        from ..services.errors import InvalidValues
+
+        raise InvalidValues(
+            f"Vendor {body.vendor_id} does not exist.", {"vendor_id": "Unknown vendor."}
+        )
+    a = assessments.issue_assessment(
+        current_user(), vendor, body.questionnaire, body.due_date, body.version
+    )
+    return assessment_json(a, True, assessments.progress(a))
+
+
+@endpoint("/assessments/<int:assessment_id>", "GET", "One assessment", ANY)
+def assessment_get(assessment_id: int):
+    user = current_user()
+    a = access.get_assessment(user, assessment_id)
+    return assessment_json(a, user.is_staff, assessments.progress(a))
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/questions",
+    "GET",
+    "The pinned questionnaire's questions, each with `visible`",
+    ANY,
+)
+def assessment_questions(assessment_id: int):
+    a = access.get_assessment(current_user(), assessment_id)
+    visible = assessments.visible_keys(a)
+    items = [{**q.to_dict(), "visible": q.key in visible} for q in a.questionnaire.questions]
+    return {"items": items, "total": len(items)}
+
+
+@endpoint("/assessments/<int:assessment_id>/answers", "GET", "All answers of an assessment", ANY)
+def assessment_answers(assessment_id: int):
+    a = access.get_assessment(current_user(), assessment_id)
+    answers = assessments.answer_map(a)
+    items = [
+        assessments.answer_dict(answers[q.key], q.key)
+        for q in a.questionnaire.questions
+        if q.key in answers
+    ]
+    return {"items": items, "total": len(items)}
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/answers/<question_key>",
+    "PUT",
+    "Save one answer (vendor, while open); stale lock_version answers 409",
+    ("vendor",),
+    body=AnswerPut,
+)
+def answer_put(assessment_id: int, question_key: str, body: AnswerPut):
+    a = access.get_assessment(current_user(), assessment_id)
+    answer = assessments.save_answer(
+        current_user(),
+        a,
+        question_key,
+        body.value,
+        comment=body.comment,
+        na=body.na,
+        na_reason=body.na_reason,
+        lock_version=body.lock_version,
+    )
+    return assessments.answer_dict(answer, question_key)
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/submit",
+    "POST",
+    "Submit; refused with error.fields.missing when required answers are missing",
+    ("vendor",),
+)
+def assessment_submit(assessment_id: int):
+    a = access.get_assessment(current_user(), assessment_id)
+    a = assessments.submit_assessment(current_user(), a)
+    return assessment_json(a, False, assessments.progress(a))
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/review",
+    "POST",
+    "Start, complete or send back a review",
+    ("risk", "admin"),
+    body=Review,
+)
+def assessment_review(assessment_id: int, body: Review):
+    a = access.get_assessment(current_user(), assessment_id)
+    a = assessments.review_assessment(
+        current_user(), a, body.decision, body.note, body.override_rating, body.override_reason
+    )
+    return assessment_json(a, True, assessments.progress(a))
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/cancel",
+    "POST",
+    "Cancel an open assessment",
+    ("procurement", "admin"),
+    body=Cancel,
+)
+def assessment_cancel(assessment_id: int, body: Cancel):
+    a = access.get_assessment(current_user(), assessment_id)
+    return assessment_json(assessments.cancel_assessment(current_user(), a, body.reason), True)
+
+
+@endpoint("/assessments/<int:assessment_id>/score", "GET", "Score with its explanation", STAFF)
+def assessment_score(assessment_id: int):
+    a = access.get_assessment(current_user(), assessment_id)
+    if a.score_details is None:
+        raise NotFound(
+            f"Assessment {assessment_id} has not been scored yet (it is scored on submit)."
+        )
+    return {
+        **a.score_details,
+        "computed_rating": a.rating,
+        "override_rating": a.override_rating,
+        "override_reason": a.override_reason,
+        "final_rating": a.final_rating,
+        "scored_at": a.scored_at.isoformat() + "Z",
+    }
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/evidence", "GET", "Evidence attached to an assessment", ANY
+)
+def assessment_evidence_list(assessment_id: int):
+    user = current_user()
+    a = access.get_assessment(user, assessment_id)
+    rows = db.session.scalars(
+        select(Evidence).filter_by(assessment_id=a.id).order_by(Evidence.id)
+    ).all()
+    return {"items": [evidence_json(e, user.is_staff) for e in rows], "total": len(rows)}
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/evidence",
+    "POST",
+    "Upload evidence (multipart)",
+    ("vendor",),
+    status=201,
+    multipart={
+        "file": "binary",
+        "kind": "string",
+        "question_key": "string",
+        "certification_body": "string",
+        "certificate_number": "string",
+        "scope": "string",
+        "issued_on": "date",
+        "expires_on": "date",
+    },
+)
+def assessment_evidence_upload(assessment_id: int):
+    a = access.get_assessment(current_user(), assessment_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadInput("Send the file as multipart form field 'file'.", {"file": "Required."})
+    if not request.form.get("kind"):
+        raise BadInput("Say what kind of evidence this is.", {"kind": "Required."})
+    form = request.form
+    ev = evidence.upload_evidence(
+        current_user(),
+        a,
+        upload.filename or "",
+        upload.read(),
+        form["kind"],
+        form.get("question_key") or None,
+        **{
+            k: form.get(k)
+            for k in (
+                "certification_body",
+                "certificate_number",
+                "scope",
+                "issued_on",
+                "expires_on",
+            )
+        },
+    )
+    return evidence_json(ev, False)
+
+
+@endpoint("/evidence/<int:evidence_id>", "GET", "One evidence record", ANY)
+def evidence_get(evidence_id: int):
+    user = current_user()
+    return evidence_json(access.get_evidence(user, evidence_id), user.is_staff)
+
+
+@endpoint(
+    "/evidence/<int:evidence_id>",
+    "DELETE",
+    "Remove evidence while the assessment is open",
+    ("vendor",),
+)
+def evidence_delete(evidence_id: int):
+    evidence.delete_evidence(current_user(), access.get_evidence(current_user(), evidence_id))
+    return "", 204
+
+
+@endpoint(
+    "/evidence/<int:evidence_id>/download", "GET", "Download the file (as an attachment)", ANY
+)
+def evidence_download(evidence_id: int):
+    ev = access.get_evidence(current_user(), evidence_id)
+    return send_evidence(ev)
+
+
+def send_evidence(ev) -> Response:
+    """Serve an evidence file as an attachment that browsers will not sniff or render."""
+    data = get_storage().read(ev.storage_key)
+    response = Response(data, mimetype=ev.media_type)
+    response.headers.set("Content-Disposition", "attachment", filename=ev.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@endpoint(
+    "/evidence/<int:evidence_id>/verification",
+    "POST",
+    "Accept or reject evidence",
+    ("risk", "admin"),
+    body=Verification,
+)
+def evidence_verify(evidence_id: int, body: Verification):
+    ev = access.get_evidence(current_user(), evidence_id)
+    ev = evidence.verify_evidence(
+        current_user(), ev, body.decision, body.note, body.scope_covers_service, body.accredited
+    )
+    return evidence_json(ev, True)
+
+
+# --- findings --------------------------------------------------------------------------------
+
+
+@endpoint("/findings", "GET", "List findings", ("risk", "admin"), query=FindingQuery)
+def findings_list(query: FindingQuery):
+    stmt = select(Finding)
+    if query.status:
+        stmt = stmt.where(Finding.status == query.status)
+    if query.vendor_id is not None:
+        stmt = stmt.where(Finding.vendor_id == query.vendor_id)
+    if query.assessment_id is not None:
+        stmt = stmt.where(Finding.assessment_id == query.assessment_id)
+    rows, total = paginate(stmt, query.page, query.per_page, (Finding.id.desc(),))
+    return page_body([finding_json(f) for f in rows], query.page, query.per_page, total)
+
+
+@endpoint("/findings", "POST", "Raise a finding", ("risk", "admin"), body=FindingCreate, status=201)
+def findings_create(body: FindingCreate):
+    a = db.session.get(Assessment, body.assessment_id)
+    if a is None:
+        from ..services.errors import InvalidValues
+
+        raise InvalidValues(
+            f"Assessment {body.assessment_id} does not exist.",
+            {"assessment_id": "Unknown assessment."},
+        )
+    data = body.model_dump(exclude={"assessment_id"}, exclude_none=True)
+    return finding_json(findings.create_finding(current_user(), a, data))
+
+
+@endpoint(
+    "/findings/<int:finding_id>",
+    "PATCH",
+    "Edit a finding or change its status",
+    ("risk", "admin"),
+    body=FindingPatch,
+)
+def finding_patch(finding_id: int, body: FindingPatch):
+    f = access.get_finding(current_user(), finding_id)
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise BadInput("Send at least one field to change.", {"body": "No fields."})
+    return finding_json(findings.update_finding(current_user(), f, changes))
+
+
+# --- portfolio -------------------------------------------------------------------------------
+
+
+@endpoint("/portfolio/summary", "GET", "Portfolio counts (same figures as the dashboard)", STAFF)
+def portfolio_summary():
+    return {**portfolio.summary(), "as_of": date.today().isoformat()}
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    from .openapi import build_document
+
+    return jsonify(build_document())

@@ -1,0 +1,790 @@
+"""Excel/CSV round trip for questionnaires (pure Python + pandas + xlsxwriter/openpyxl).
+
+Two layouts are read:
+
+* our own layout (written by :func:`write_questionnaire_xlsx`, one row per question with the
+  columns in :data:`FRAME_COLUMNS`), read back exactly;
+* the common industry layout (an ID column, a question column, optional guidance, section and
+  control-mapping columns, possibly with title rows above the header), mapped as far as possible,
+  with notes on what could not be mapped.
+
+See docs/QUESTIONNAIRES.md, "Excel and CSV".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import warnings
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from .validate import (
+    Problem,
+    load_control_catalog,
+    validate_questionnaire,
+)
+
+FRAME_COLUMNS = [
+    "section_key",
+    "section_title",
+    "section_description",
+    "key",
+    "order",
+    "text",
+    "help",
+    "type",
+    "required",
+    "allows_na",
+    "options",
+    "evidence_kinds",
+    "show_if",
+    "controls",
+    "weight",
+    "knockout_values",
+    "knockout_min_rating",
+]
+REQUIRED_COLUMNS = ("section_key", "key", "text", "type")
+QUESTIONS_SHEET = "Questions"
+META_SHEET = "Questionnaire"
+META_FIELDS = ("key", "title", "description")
+
+COLUMN_WIDTHS = {
+    "section_key": 16,
+    "section_title": 24,
+    "section_description": 30,
+    "key": 28,
+    "order": 7,
+    "text": 60,
+    "help": 50,
+    "type": 15,
+    "required": 10,
+    "allows_na": 10,
+    "options": 55,
+    "evidence_kinds": 22,
+    "show_if": 32,
+    "controls": 24,
+    "weight": 8,
+    "knockout_values": 18,
+    "knockout_min_rating": 14,
+}
+
+INDUSTRY_OPTIONS = [
+    {"value": "yes", "label": "Yes", "score": 1.0},
+    {"value": "partial", "label": "Partly", "score": 0.5},
+    {"value": "no", "label": "No", "score": 0.0},
+]
+HEADER_SCAN_ROWS = 15
+DEFAULT_CONTROLS_DIR = Path(__file__).resolve().parents[2] / "questionnaires" / "controls"
+
+_TRUE = {"true", "yes", "y", "1", "x"}
+_FALSE = {"false", "no", "n", "0", ""}
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _escape_label(label: str) -> str:
+    return label.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _split_unescaped(text: str, sep: str = "|") -> list[str]:
+    parts, buf, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            buf.append(text[i + 1])
+            i += 2
+            continue
+        if ch == sep:
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    parts.append("".join(buf))
+    return parts
+
+
+def _fmt_number(x: float) -> str:
+    return repr(float(x))
+
+
+def format_options(options: list[dict]) -> str:
+    """``value=label=score`` for each option, joined by `` | `` ('|' in labels escaped as '\\|')."""
+    return " | ".join(
+        f"{o['value']}={_escape_label(o['label'])}={_fmt_number(o['score'])}" for o in options
+    )
+
+
+def format_show_if(show_if: list[dict] | None) -> str:
+    """``question in (a, b)`` for each condition, joined by ``; ``."""
+    if not show_if:
+        return ""
+    return "; ".join(f"{c['question']} in ({', '.join(c['in'])})" for c in show_if)
+
+
+def format_controls(controls: list[dict]) -> str:
+    """``A.2.2:1.0; A.2.3:0.5``."""
+    return "; ".join(f"{c['ref']}:{_fmt_number(c['weight'])}" for c in controls)
+
+
+def questionnaire_to_frame(normalized: dict) -> pd.DataFrame:
+    """One row per question with the columns in FRAME_COLUMNS (see docs/QUESTIONNAIRES.md)."""
+    sections = {s["key"]: s for s in normalized["sections"]}
+    rows = []
+    for q in normalized["questions"]:
+        sec = sections.get(q["section"], {"title": "", "description": ""})
+        ko = q.get("knockout") or {}
+        rows.append(
+            {
+                "section_key": q["section"],
+                "section_title": sec["title"],
+                "section_description": sec.get("description", ""),
+                "key": q["key"],
+                "order": int(q["order"]),
+                "text": q["text"],
+                "help": q["help"],
+                "type": q["type"],
+                "required": bool(q["required"]),
+                "allows_na": bool(q["allows_na"]),
+                "options": format_options(q["options"]),
+                "evidence_kinds": ", ".join(q["evidence_kinds"]),
+                "show_if": format_show_if(q["show_if"]),
+                "controls": format_controls(q["controls"]),
+                "weight": float(q["weight"]),
+                "knockout_values": ", ".join(ko.get("values", [])),
+                "knockout_min_rating": ko.get("min_rating") or "",
+            }
+        )
+    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+
+def write_questionnaire_xlsx(normalized: dict, path_or_buffer: str | Path | IO[bytes]) -> None:
+    """Write the questions sheet (formatted) and a metadata sheet with key/title/description."""
+    frame = questionnaire_to_frame(normalized)
+    # Cells are always text: a help text starting with "=" must not become a formula.
+    engine_kwargs = {"options": {"strings_to_formulas": False, "strings_to_urls": False}}
+    with pd.ExcelWriter(path_or_buffer, engine="xlsxwriter", engine_kwargs=engine_kwargs) as writer:
+        frame.to_excel(writer, sheet_name=QUESTIONS_SHEET, index=False)
+        meta = pd.DataFrame(
+            {
+                "field": list(META_FIELDS),
+                "value": [normalized.get(f, "") or "" for f in META_FIELDS],
+            }
+        )
+        meta.to_excel(writer, sheet_name=META_SHEET, index=False)
+
+        book = writer.book
+        header_fmt = book.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDE7F0", "border": 1}
+        )
+        wrap_fmt = book.add_format({"text_wrap": True, "valign": "top"})
+        sheet = writer.sheets[QUESTIONS_SHEET]
+        for col, name in enumerate(FRAME_COLUMNS):
+            sheet.write(0, col, name, header_fmt)
+            sheet.set_column(col, col, COLUMN_WIDTHS.get(name, 15), wrap_fmt)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(frame), 1), len(FRAME_COLUMNS) - 1)
+
+        msheet = writer.sheets[META_SHEET]
+        for col, name in enumerate(("field", "value")):
+            msheet.write(0, col, name, header_fmt)
+        msheet.set_column(0, 0, 14, wrap_fmt)
+        msheet.set_column(1, 1, 90, wrap_fmt)
+        msheet.freeze_panes(1, 0)
+
+
+# --------------------------------------------------------------------------- reading raw cells
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value).strip()
+
+
+def _read_bytes(path_or_buffer: Any) -> bytes:
+    if isinstance(path_or_buffer, str | Path):
+        return Path(path_or_buffer).read_bytes()
+    if hasattr(path_or_buffer, "seek"):
+        with contextlib.suppress(OSError, ValueError):
+            path_or_buffer.seek(0)
+    data = path_or_buffer.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _read_sheets(path_or_buffer: Any, filename: str) -> list[tuple[str, list[list[Any]]]]:
+    """Return [(sheet name, rows of raw cell values)] for an .xlsx or .csv source."""
+    raw = _read_bytes(path_or_buffer)
+    lower = filename.lower()
+    is_xlsx = lower.endswith((".xlsx", ".xlsm")) or (
+        not lower.endswith(".csv") and raw[:2] == b"PK"
+    )
+    if is_xlsx:
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            try:
+                return [
+                    (ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
+                    for ws in book.worksheets
+                ]
+            finally:
+                book.close()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [("csv", [list(r) for r in csv.reader(io.StringIO(text), dialect)])]
+
+
+def _default_control_refs() -> set[str]:
+    catalog, _ = load_control_catalog(DEFAULT_CONTROLS_DIR)
+    return catalog.control_refs
+
+
+def _slug(text: str, sep: str = "_") -> str:
+    s = re.sub(r"[^a-z0-9]+", sep, text.lower()).strip(sep)
+    return s
+
+
+def read_questionnaire_table(
+    path_or_buffer: str | Path | IO,
+    filename: str,
+    key: str | None = None,
+    title: str | None = None,
+    *,
+    description: str | None = None,
+    control_refs: set[str] | None = None,
+) -> tuple[dict | None, list[Problem], list[str]]:
+    """Read a questionnaire from .xlsx or .csv; returns (normalized, problems, notes).
+
+    Our own layout is recognised by its ``section_key``/``key``/``text``/``type`` header and read
+    exactly (row-level problems carry the spreadsheet row in ``line`` and the column in
+    ``field``). Anything else is read as an industry layout; ``notes`` then lists what could not be
+    mapped. ``key``/``title``/``description`` override the metadata sheet (needed for CSV).
+    ``control_refs`` defaults to the shipped Annex A catalog.
+    """
+    name = Path(filename).name
+    try:
+        sheets = _read_sheets(path_or_buffer, name)
+    except Exception as exc:  # noqa: BLE001 - any unreadable upload becomes a problem
+        return None, [Problem(name, None, None, f"cannot read spreadsheet: {exc}", kind="")], []
+    refs = control_refs if control_refs is not None else _default_control_refs()
+
+    meta: dict[str, str] = {}
+    for sheet_name, rows in sheets:
+        if sheet_name == META_SHEET:
+            for row in rows[1:]:
+                cells = [_cell(c) for c in row] + ["", ""]
+                if cells[0] in META_FIELDS:
+                    meta[cells[0]] = cells[1]
+
+    # 1. our own layout, on the "Questions" sheet or any sheet with our header
+    ordered = sorted(sheets, key=lambda s: s[0] != QUESTIONS_SHEET)
+    for _sheet_name, rows in ordered:
+        header_idx = _find_own_header(rows)
+        if header_idx is not None:
+            qkey = key or meta.get("key") or _slug(Path(name).stem, "-") or "imported"
+            qtitle = title or meta.get("title") or Path(name).stem
+            qdesc = description if description is not None else meta.get("description", "")
+            return _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs)
+
+    # 2. industry layout
+    for sheet_name, rows in ordered:
+        if sheet_name == META_SHEET:
+            continue
+        found = _find_industry_header(rows)
+        if found is not None:
+            qkey = key or _slug(Path(name).stem, "-") or "imported"
+            qtitle = title or Path(name).stem
+            return _read_industry_layout(
+                rows, found, name, sheet_name, qkey, qtitle, description or "", refs
+            )
+    return (
+        None,
+        [
+            Problem(
+                name,
+                None,
+                None,
+                "no header row found: expected our columns (section_key, key, text, type) or an "
+                f"ID column and a question column within the first {HEADER_SCAN_ROWS} rows",
+                kind="",
+            )
+        ],
+        [],
+    )
+
+
+# --------------------------------------------------------------------------- own layout
+
+
+def _find_own_header(rows: list[list[Any]]) -> int | None:
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        cells = {_cell(c).lower() for c in row}
+        if all(c in cells for c in REQUIRED_COLUMNS):
+            return i
+    return None
+
+
+def _parse_bool(text: str) -> bool | None:
+    t = text.strip().lower()
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    return None
+
+
+def _parse_float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value else None
+
+
+def _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs):
+    header = [_cell(c).lower() for c in rows[header_idx]]
+    col = {h: i for i, h in enumerate(header) if h}
+    problems: list[Problem] = []
+    notes: list[str] = []
+    unknown = [h for h in header if h and h not in FRAME_COLUMNS]
+    if unknown:
+        notes.append(f"ignored unknown columns: {', '.join(unknown)}")
+
+    sections: dict[str, dict] = {}
+    key_rows: dict[str, int] = {}
+
+    def get(row: list[Any], column: str) -> str:
+        i = col.get(column)
+        return _cell(row[i]) if i is not None and i < len(row) else ""
+
+    for r_index in range(header_idx + 1, len(rows)):
+        row = rows[r_index]
+        line = r_index + 1  # spreadsheet row number
+        if all(_cell(c) == "" for c in row):
+            continue
+
+        def bad(column: str, message: str, _line: int = line, _key: str | None = None) -> None:
+            problems.append(Problem(name, _key, column, message, line=_line))
+
+        qk = get(row, "key")
+        skey = get(row, "section_key")
+        if not skey:
+            bad("section_key", "missing section key", _key=qk or None)
+            continue
+        sec = sections.get(skey)
+        stitle, sdesc = get(row, "section_title"), get(row, "section_description")
+        if sec is None:
+            sec = sections[skey] = {
+                "key": skey,
+                "title": stitle,
+                "description": sdesc,
+                "questions": [],
+            }
+        else:
+            if stitle and sec["title"] and stitle != sec["title"]:
+                bad(
+                    "section_title", f"section {skey!r} already has title {sec['title']!r}", _key=qk
+                )
+            if sdesc and sec["description"] and sdesc != sec["description"]:
+                bad(
+                    "section_description",
+                    f"section {skey!r} already has another description",
+                    _key=qk,
+                )
+            sec["title"] = sec["title"] or stitle
+            sec["description"] = sec["description"] or sdesc
+
+        q: dict[str, Any] = {"key": qk, "text": get(row, "text"), "type": get(row, "type")}
+        if qk:
+            key_rows.setdefault(qk, line)
+        help_text = get(row, "help")
+        if help_text:
+            q["help"] = help_text
+        for column in ("required", "allows_na"):
+            raw = get(row, column)
+            if raw == "":
+                continue
+            value = _parse_bool(raw)
+            if value is None:
+                bad(column, f"must be yes/no or true/false, not {raw!r}", _key=qk)
+            else:
+                q[column] = value
+        options_cell = get(row, "options")
+        if options_cell:
+            q["options"] = _parse_options(options_cell, bad, qk)
+        evidence = get(row, "evidence_kinds")
+        if evidence:
+            q["evidence_kinds"] = [e.strip() for e in evidence.split(",") if e.strip()]
+        show = get(row, "show_if")
+        if show:
+            q["show_if"] = _parse_show_if(show, bad, qk)
+        ctl = get(row, "controls")
+        if ctl:
+            q["controls"] = _parse_controls(ctl, bad, qk)
+        weight = get(row, "weight")
+        if weight:
+            w = _parse_float(weight)
+            if w is None:
+                bad("weight", f"must be a number, not {weight!r}", _key=qk)
+            else:
+                q["weight"] = w
+        ko_values = get(row, "knockout_values")
+        ko_rating = get(row, "knockout_min_rating")
+        if ko_values or ko_rating:
+            q["knockout"] = {
+                "values": [v.strip() for v in ko_values.split(",") if v.strip()],
+                "min_rating": ko_rating or None,
+            }
+        sec["questions"].append(q)
+
+    raw = {"key": qkey, "title": qtitle, "description": qdesc, "sections": list(sections.values())}
+    if not raw["sections"]:
+        problems.append(Problem(name, None, None, "the sheet has no question rows", kind=""))
+    normalized, vprobs = validate_questionnaire(raw, refs, name, require_full_coverage=False)
+    for p in vprobs:
+        if p.kind == "question" and p.key in key_rows:
+            column = re.split(r"[.\[]", p.field or "")[0]
+            if column == "knockout":
+                column = (
+                    "knockout_min_rating"
+                    if "min_rating" in (p.field or "")
+                    else ("knockout_values")
+                )
+            problems.append(
+                Problem(name, p.key, column or p.field, p.message, line=key_rows[p.key])
+            )
+        elif p.kind == "section" and p.key in sections:
+            field = "section_" + (p.field or "key") if p.field in ("key", "title") else p.field
+            problems.append(Problem(name, p.key, field, p.message, kind="section"))
+        else:
+            problems.append(p)
+    if problems:
+        return None, problems, notes
+    return normalized, [], notes
+
+
+def _parse_options(cell: str, bad, qk: str) -> list[dict]:
+    options = []
+    for i, part in enumerate(_split_unescaped(cell)):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = part.split("=")
+        if len(pieces) < 3:
+            bad("options", f"option {i + 1} {part!r} must look like value=label=score", _key=qk)
+            continue
+        value, score_text = pieces[0].strip(), pieces[-1].strip()
+        label = "=".join(pieces[1:-1]).strip()
+        score = _parse_float(score_text)
+        if score is None:
+            bad(
+                "options",
+                f"option {i + 1} has a score that is not a number: {score_text!r}",
+                _key=qk,
+            )
+            score = 0.0
+        options.append({"value": value, "label": label, "score": score})
+    return options
+
+
+_SHOW_IF_RE = re.compile(r"^\s*([A-Za-z0-9_]+)\s+in\s+\((.*)\)\s*$")
+
+
+def _parse_show_if(cell: str, bad, qk: str) -> list[dict]:
+    conds = []
+    for part in cell.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        m = _SHOW_IF_RE.match(part)
+        if not m:
+            bad("show_if", f"{part!r} must look like question in (value, value)", _key=qk)
+            continue
+        conds.append(
+            {"question": m.group(1), "in": [v.strip() for v in m.group(2).split(",") if v.strip()]}
+        )
+    return conds
+
+
+def _parse_controls(cell: str, bad, qk: str) -> list[dict]:
+    controls = []
+    for part in re.split(r"[;\n]", cell):
+        part = part.strip()
+        if not part:
+            continue
+        ref, _, weight_text = part.partition(":")
+        weight = 1.0
+        if weight_text.strip():
+            w = _parse_float(weight_text.strip())
+            if w is None:
+                bad("controls", f"weight in {part!r} is not a number", _key=qk)
+            else:
+                weight = w
+        controls.append({"ref": ref.strip(), "weight": weight})
+    return controls
+
+
+# --------------------------------------------------------------------------- industry layout
+
+_ID_HEADERS = {
+    "id",
+    "#",
+    "no",
+    "no.",
+    "nr",
+    "nr.",
+    "number",
+    "ref",
+    "ref.",
+    "reference",
+    "item",
+    "qid",
+    "q#",
+    "q #",
+    "q no",
+    "q no.",
+    "question id",
+    "question #",
+    "question no",
+    "question no.",
+    "question number",
+    "question ref",
+    "control id",
+    "req id",
+    "requirement id",
+    "item id",
+}
+_OTHER_STANDARD_RE = re.compile(
+    r"\b(27001|27002|27017|27018|27701|soc\s*2|nist|csf|800-53|pci|hipaa|gdpr|cobit|cis)\b",
+    re.IGNORECASE,
+)
+_REF_RE = re.compile(r"(?<![\w.])([AB])\.?\s?(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?(?![\w]|\.\d)")
+
+
+def _classify(header: str) -> str | None:
+    h = re.sub(r"\s+", " ", header.strip().lower())
+    if not h:
+        return None
+    if h in _ID_HEADERS or re.fullmatch(r"(question|control|item|req\w*)[ _-]?(id|ref|no\.?|#)", h):
+        return "id"
+    if re.search(r"guidance|help|hint|explanation|instruction|what good looks like", h):
+        return "help"
+    if re.search(r"42001|annex|iso|mapping|mapped|control ref|controls?$", h):
+        return "mapping"
+    if re.search(r"question|requirement|^text$|^ask$|^query$", h):
+        return "question"
+    if re.search(r"section|domain|category|area|topic|group|chapter", h):
+        return "section"
+    return None
+
+
+def _find_industry_header(rows: list[list[Any]]) -> dict[str, Any] | None:
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        roles: dict[str, int] = {}
+        for j, cell in enumerate(row):
+            role = _classify(_cell(cell))
+            if role and role not in roles:
+                roles[role] = j
+        if "id" in roles and "question" in roles:
+            return {
+                "row": i,
+                "columns": roles,
+                "names": {r: _cell(row[j]) for r, j in roles.items()},
+            }
+    return None
+
+
+def _recognise_controls(
+    cell: str, refs: set[str]
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Annex A refs in a mapping cell, what could not be used, and Annex B refs converted."""
+    found: list[str] = []
+    unused: list[str] = []
+    converted: list[tuple[str, str]] = []
+    for segment in re.split(r"[;,\n]", cell):
+        segment = segment.strip()
+        if not segment:
+            continue
+        other = _OTHER_STANDARD_RE.search(segment) and "42001" not in segment
+        matches = list(_REF_RE.finditer(segment))
+        if other or not matches:
+            unused.append(segment)
+            continue
+        for m in matches:
+            parts = [m.group(2), m.group(3)] + ([m.group(4)] if m.group(4) else [])
+            ref = "A." + ".".join(parts)
+            if ref in refs:
+                if ref not in found:
+                    found.append(ref)
+                if m.group(1) == "B":
+                    converted.append((m.group(0), ref))
+            else:
+                unused.append(m.group(0))
+    return found, unused, converted
+
+
+def _read_industry_layout(rows, found, name, sheet_name, qkey, qtitle, qdesc, refs):
+    cols = found["columns"]
+    header_line = found["row"] + 1
+    notes = [
+        f"read as an industry layout: header in row {header_line} of sheet '{sheet_name}' "
+        f"(ID column '{found['names']['id']}', question column '{found['names']['question']}')",
+        "every question was imported as yes_no_partial (Yes 1.0 / Partly 0.5 / No 0.0); "
+        "review the types, options and scores before use",
+    ]
+    if "help" not in cols:
+        notes.append("no guidance column found; questions have no help text")
+    if "mapping" not in cols:
+        notes.append(
+            "no control mapping column found; questions were imported without Annex A controls"
+        )
+    if "section" not in cols:
+        notes.append(
+            "no section column found; heading rows (an ID without a question) start "
+            "new sections, other questions go to section 'imported'"
+        )
+
+    def get(row: list[Any], role: str) -> str:
+        j = cols.get(role)
+        return _cell(row[j]) if j is not None and j < len(row) else ""
+
+    sections: dict[str, dict] = {}
+    current: str | None = None
+    used_keys: set[str] = set()
+    problems: list[Problem] = []
+    key_rows: dict[str, int] = {}
+
+    def section_for(title_text: str) -> str:
+        skey = _slug(title_text) or "imported"
+        if skey[0].isdigit():
+            skey = "s_" + skey
+        if skey not in sections:
+            sections[skey] = {
+                "key": skey,
+                "title": title_text or "Imported questions",
+                "questions": [],
+            }
+        return skey
+
+    for r_index in range(found["row"] + 1, len(rows)):
+        row = rows[r_index]
+        line = r_index + 1
+        if all(_cell(c) == "" for c in row):
+            continue
+        ident, text = get(row, "id"), get(row, "question")
+        section_cell = get(row, "section")
+        if not text:
+            if ident and "section" not in cols:
+                current = section_for(ident)
+                notes.append(
+                    f"row {line}: '{ident}' has no question text; used as a section heading"
+                )
+            else:
+                notes.append(f"row {line}: no question text; skipped")
+            continue
+        if "section" in cols and section_cell:
+            current = section_for(section_cell)
+        skey = current or section_for("Imported questions")
+
+        base = _slug(ident) if ident else ""
+        if not base:
+            base = f"row_{line}"
+            notes.append(f"row {line}: no ID; question key '{base}' was generated")
+        if base[0].isdigit():
+            base = "q_" + base
+        qk, n = base, 2
+        while qk in used_keys:
+            qk = f"{base}_{n}"
+            n += 1
+        if qk != base:
+            notes.append(f"row {line}: ID '{ident}' is used more than once; key '{qk}' was used")
+        used_keys.add(qk)
+        key_rows[qk] = line
+
+        q: dict[str, Any] = {
+            "key": qk,
+            "text": text,
+            "type": "yes_no_partial",
+            "options": [dict(o) for o in INDUSTRY_OPTIONS],
+        }
+        help_text = get(row, "help")
+        if help_text:
+            q["help"] = help_text
+        if "mapping" in cols:
+            mapping = get(row, "mapping")
+            if not mapping:
+                notes.append(f"row {line}: no control mapping; imported without controls")
+            else:
+                controls, unused, converted = _recognise_controls(mapping, refs)
+                for b_ref, a_ref in converted:
+                    notes.append(f"row {line}: Annex B reference '{b_ref}' read as control {a_ref}")
+                if controls:
+                    q["controls"] = [{"ref": c, "weight": 1.0} for c in controls]
+                    for u in unused:
+                        notes.append(
+                            f"row {line}: ignored '{u}' (not an ISO/IEC 42001 Annex A control)"
+                        )
+                else:
+                    notes.append(f"row {line}: no Annex A control recognised in '{mapping}'")
+        sections[skey]["questions"].append(q)
+
+    raw = {
+        "key": qkey,
+        "title": qtitle,
+        "description": qdesc,
+        "sections": [s for s in sections.values() if s["questions"]],
+    }
+    if not raw["sections"]:
+        problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                "no questions found below the header row",
+                line=header_line,
+                kind="",
+            )
+        )
+        return None, problems, notes
+    normalized, vprobs = validate_questionnaire(raw, refs, name, require_full_coverage=False)
+    for p in vprobs:
+        if p.kind == "question" and p.key in key_rows:
+            p.line = key_rows[p.key]
+        problems.append(p)
+    if problems:
+        return None, problems, notes
+    return normalized, [], notes
+
+
+__all__ = [
+    "FRAME_COLUMNS",
+    "format_controls",
+    "format_options",
+    "format_show_if",
+    "questionnaire_to_frame",
+    "read_questionnaire_table",
+    "write_questionnaire_xlsx",
+]

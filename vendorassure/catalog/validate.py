@@ -1,0 +1,925 @@
+"""Pure validation of the questionnaire library (no Flask, no database).
+
+Everything in ``questionnaires/`` is data; this module checks it against the contract in
+docs/QUESTIONNAIRES.md and turns a questionnaire into a normalized dict with every default filled.
+Validators never raise on bad input: they collect every problem they find and return them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+QUESTION_TYPES = (
+    "yes_no",
+    "yes_no_partial",
+    "single_choice",
+    "multi_choice",
+    "text",
+    "long_text",
+    "number",
+    "date",
+)
+OPTION_TYPES = frozenset({"yes_no", "yes_no_partial", "single_choice", "multi_choice"})
+FREE_TYPES = frozenset(QUESTION_TYPES) - OPTION_TYPES
+EVIDENCE_KINDS = (
+    "iso42001_certificate",
+    "iso27001_certificate",
+    "iso27701_certificate",
+    "soc2_type2_report",
+    "policy",
+    "other",
+)
+RATINGS = ("low", "medium", "high", "critical")
+
+CATALOG_FILE = "iso42001-annex-a.yaml"
+CROSSWALK_GLOB = "crosswalk-*.yaml"
+EXPECTED_CONTROL_COUNT = 38
+FULL_COVERAGE_KEYS = frozenset({"iso42001-ai-vendor"})
+NOT_QUESTIONNAIRES = frozenset({"intake.yaml"})
+
+KEY_RE = re.compile(r"^[a-z0-9_]+$")
+QUESTIONNAIRE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+CONTROL_REF_RE = re.compile(r"^A\.\d+\.\d+(\.\d+)?$")
+OBJECTIVE_REF_RE = re.compile(r"^A\.\d+$")
+
+QUESTIONNAIRE_FIELDS = frozenset({"key", "title", "description", "sections"})
+SECTION_FIELDS = frozenset({"key", "title", "description", "questions"})
+QUESTION_FIELDS = frozenset(
+    {
+        "key",
+        "text",
+        "help",
+        "type",
+        "options",
+        "required",
+        "allows_na",
+        "evidence_kinds",
+        "show_if",
+        "controls",
+        "weight",
+        "knockout",
+    }
+)
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a file. ``kind`` says what ``key`` names (question, section ...)."""
+
+    file: str
+    key: str | None
+    field: str | None
+    message: str
+    line: int | None = None
+    kind: str = "question"
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.key is not None:
+            parts.append(f"{self.kind} {self.key}" if self.kind else str(self.key))
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+# --------------------------------------------------------------------------- YAML reading
+
+
+class _LineDict(dict):
+    """A dict that remembers the 1-based line where its YAML mapping started."""
+
+    line: int | None = None
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records mapping line numbers and duplicate mapping keys."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _LineDict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                k = key_node.value
+                if k in seen:
+                    self.duplicates.append((k, key_node.start_mark.line + 1))
+                seen.add(k)
+        mapping = _LineDict(super().construct_mapping(node, deep=deep))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+
+
+def _line_of(obj: Any) -> int | None:
+    return getattr(obj, "line", None)
+
+
+def read_yaml(path: str | Path, filename: str | None = None) -> tuple[Any | None, list[Problem]]:
+    """Read one YAML file. Never raises: I/O and syntax errors come back as problems with a line."""
+    path = Path(path)
+    name = filename or path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(name, None, None, f"cannot read file: {exc}", kind="")]
+    loader = _LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(name, None, None, f"invalid YAML: {reason}", line=line, kind="")]
+    finally:
+        loader.dispose()
+    problems = [
+        Problem(name, None, None, f"duplicate mapping key '{k}'", line=ln, kind="")
+        for k, ln in loader.duplicates
+    ]
+    if data is None:
+        problems.append(Problem(name, None, None, "file is empty", kind=""))
+    return data, problems
+
+
+# --------------------------------------------------------------------------- small checks
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+def _nonempty_str(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _as_value(value: Any) -> tuple[str | None, str | None]:
+    """Coerce an option-like value to a string; returns (value, error)."""
+    if isinstance(value, bool):
+        return None, (f'YAML boolean {value!r}; quote the value (for example "yes" or "no")')
+    if isinstance(value, str):
+        if value.strip() == "":
+            return None, "must not be empty"
+        return value, None
+    if _is_number(value):
+        return str(value), None
+    return None, f"must be a string, not {type(value).__name__}"
+
+
+# --------------------------------------------------------------------------- control catalog
+
+
+@dataclass
+class ControlCatalog:
+    """The Annex A objectives and controls plus every crosswalk found next to them."""
+
+    framework: str = ""
+    objectives: list[dict[str, str]] = field(default_factory=list)
+    controls: list[dict[str, str]] = field(default_factory=list)
+    crosswalks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def control_refs(self) -> set[str]:
+        return {c["ref"] for c in self.controls}
+
+    @property
+    def objective_refs(self) -> set[str]:
+        return {o["ref"] for o in self.objectives}
+
+    def objective_of(self, control_ref: str) -> str:
+        return ".".join(control_ref.split(".")[:2])
+
+
+def load_control_catalog(controls_dir: str | Path) -> tuple[ControlCatalog, list[Problem]]:
+    """Load and check ``controls/iso42001-annex-a.yaml`` and every ``crosswalk-*.yaml``."""
+    controls_dir = Path(controls_dir)
+    catalog = ControlCatalog()
+    problems: list[Problem] = []
+    fname = f"{controls_dir.name}/{CATALOG_FILE}"
+    data, probs = read_yaml(controls_dir / CATALOG_FILE, fname)
+    problems += probs
+    if isinstance(data, dict):
+        _check_catalog(data, fname, catalog, problems)
+    elif data is not None:
+        problems.append(Problem(fname, None, None, "top level must be a mapping", kind=""))
+
+    known = catalog.control_refs
+    for path in sorted(controls_dir.glob(CROSSWALK_GLOB)):
+        cname = f"{controls_dir.name}/{path.name}"
+        cdata, probs = read_yaml(path, cname)
+        problems += probs
+        if cdata is None:
+            continue
+        _check_crosswalk(cdata, cname, known, catalog, problems)
+    return catalog, problems
+
+
+def _check_catalog(
+    data: dict, fname: str, catalog: ControlCatalog, problems: list[Problem]
+) -> None:
+    def bad(key: str | None, fld: str | None, msg: str, obj: Any = None, kind: str = "") -> None:
+        problems.append(Problem(fname, key, fld, msg, line=_line_of(obj), kind=kind))
+
+    if _nonempty_str(data.get("framework")):
+        catalog.framework = data["framework"].strip()
+    else:
+        bad(None, "framework", "missing framework name", data)
+
+    objectives = data.get("objectives")
+    if not isinstance(objectives, list) or not objectives:
+        bad(None, "objectives", "must be a non-empty list", data)
+        objectives = []
+    for i, obj in enumerate(objectives):
+        if not isinstance(obj, dict):
+            bad(None, f"objectives[{i}]", "must be a mapping")
+            continue
+        ref = obj.get("ref")
+        if not isinstance(ref, str) or not OBJECTIVE_REF_RE.match(ref):
+            bad(None, f"objectives[{i}].ref", f"invalid objective ref {ref!r}", obj)
+            continue
+        if ref in catalog.objective_refs:
+            bad(ref, "ref", "duplicate objective ref", obj, "objective")
+            continue
+        for fld in ("title", "summary"):
+            if not _nonempty_str(obj.get(fld)):
+                bad(ref, fld, "missing", obj, "objective")
+        catalog.objectives.append(
+            {
+                "ref": ref,
+                "title": str(obj.get("title") or ""),
+                "summary": str(obj.get("summary") or ""),
+            }
+        )
+
+    controls = data.get("controls")
+    if not isinstance(controls, list) or not controls:
+        bad(None, "controls", "must be a non-empty list", data)
+        controls = []
+    for i, ctl in enumerate(controls):
+        if not isinstance(ctl, dict):
+            bad(None, f"controls[{i}]", "must be a mapping")
+            continue
+        ref = ctl.get("ref")
+        if not isinstance(ref, str) or not CONTROL_REF_RE.match(ref):
+            bad(None, f"controls[{i}].ref", f"invalid control ref {ref!r}", ctl)
+            continue
+        if ref in catalog.control_refs:
+            bad(ref, "ref", "duplicate control ref", ctl, "control")
+            continue
+        objective = ctl.get("objective")
+        expected = catalog.objective_of(ref)
+        if objective not in catalog.objective_refs:
+            bad(ref, "objective", f"unknown objective {objective!r}", ctl, "control")
+        elif objective != expected:
+            bad(
+                ref,
+                "objective",
+                f"must be {expected} (the first two parts of the ref)",
+                ctl,
+                "control",
+            )
+        for fld in ("title", "summary"):
+            if not _nonempty_str(ctl.get(fld)):
+                bad(ref, fld, "missing", ctl, "control")
+        catalog.controls.append(
+            {
+                "ref": ref,
+                "objective": str(objective or ""),
+                "title": str(ctl.get("title") or ""),
+                "summary": str(ctl.get("summary") or ""),
+            }
+        )
+    if len(catalog.controls) != EXPECTED_CONTROL_COUNT:
+        bad(
+            None,
+            "controls",
+            f"expected {EXPECTED_CONTROL_COUNT} Annex A controls, found {len(catalog.controls)}",
+            data,
+        )
+    with_controls = {c["objective"] for c in catalog.controls}
+    for obj in catalog.objectives:
+        if obj["ref"] not in with_controls:
+            bad(obj["ref"], None, "objective has no controls", None, "objective")
+
+
+def _check_crosswalk(
+    data: Any, cname: str, known: set[str], catalog: ControlCatalog, problems: list[Problem]
+) -> None:
+    def bad(key: str | None, fld: str | None, msg: str, obj: Any = None) -> None:
+        problems.append(Problem(cname, key, fld, msg, line=_line_of(obj), kind="control"))
+
+    if not isinstance(data, dict):
+        bad(None, None, "top level must be a mapping")
+        return
+    key = data.get("key")
+    if not isinstance(key, str) or not QUESTIONNAIRE_KEY_RE.match(key):
+        bad(None, "key", f"invalid crosswalk key {key!r}", data)
+        return
+    if key in catalog.crosswalks:
+        bad(None, "key", f"crosswalk key {key!r} is used by another file", data)
+        return
+    framework = data.get("framework")
+    if not _nonempty_str(framework):
+        bad(None, "framework", "missing framework name", data)
+    mappings = data.get("mappings")
+    if not isinstance(mappings, list):
+        bad(None, "mappings", "must be a list", data)
+        mappings = []
+    result: dict[str, list[str]] = {}
+    notes: dict[str, str] = {}
+    for i, m in enumerate(mappings):
+        if not isinstance(m, dict):
+            bad(None, f"mappings[{i}]", "must be a mapping")
+            continue
+        ref = m.get("control")
+        if not isinstance(ref, str) or ref not in known:
+            bad(None, f"mappings[{i}].control", f"unknown Annex A control {ref!r}", m)
+            continue
+        if ref in result:
+            bad(ref, "control", "mapped twice in this crosswalk", m)
+            continue
+        refs = m.get("refs")
+        if not isinstance(refs, list) or not refs:
+            bad(ref, "refs", "must be a non-empty list", m)
+            continue
+        clean: list[str] = []
+        for j, r in enumerate(refs):
+            if not _nonempty_str(r):
+                bad(ref, f"refs[{j}]", "must be a non-empty string", m)
+            else:
+                clean.append(r.strip())
+        note = m.get("note")
+        if note is not None and not isinstance(note, str):
+            bad(ref, "note", "must be text", m)
+        elif note:
+            notes[ref] = note
+        result[ref] = clean
+    catalog.crosswalks[key] = {
+        "framework": str(framework or key),
+        "mappings": result,
+        "notes": notes,
+    }
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+def validate_questionnaire(
+    data: Any,
+    control_refs: set[str],
+    filename: str,
+    require_full_coverage: bool,
+) -> tuple[dict | None, list[Problem]]:
+    """Check one questionnaire; return (normalized, problems). normalized is None on any problem."""
+    problems: list[Problem] = []
+
+    def top(fld: str | None, msg: str) -> None:
+        problems.append(Problem(filename, None, fld, msg, line=_line_of(data), kind=""))
+
+    if not isinstance(data, dict):
+        top(None, "top level must be a mapping with key, title and sections")
+        return None, problems
+
+    for extra in sorted(set(map(str, data)) - QUESTIONNAIRE_FIELDS):
+        top(extra, "unknown field")
+    qkey = data.get("key")
+    if not isinstance(qkey, str) or not QUESTIONNAIRE_KEY_RE.match(qkey):
+        top("key", f"missing or invalid questionnaire key {qkey!r} (use a-z, 0-9, - and _)")
+    if not _nonempty_str(data.get("title")):
+        top("title", "missing title")
+    description = data.get("description", "")
+    if description is None:
+        description = ""
+    if not isinstance(description, str):
+        top("description", "must be text")
+        description = ""
+
+    sections_in = data.get("sections")
+    if not isinstance(sections_in, list) or not sections_in:
+        top("sections", "must be a non-empty list of sections")
+        sections_in = []
+
+    sections: list[dict] = []
+    questions: list[dict] = []
+    raw_questions: list[tuple[dict, dict]] = []  # (raw question, normalized question)
+    first_seen: dict[str, int] = {}
+    section_keys: set[str] = set()
+
+    for si, sec in enumerate(sections_in):
+        if not isinstance(sec, dict):
+            top(f"sections[{si}]", "must be a mapping")
+            continue
+        skey = sec.get("key")
+
+        def sbad(fld: str | None, msg: str, _skey: Any = skey, _sec: dict = sec) -> None:
+            problems.append(
+                Problem(
+                    filename,
+                    str(_skey) if _skey is not None else None,
+                    fld,
+                    msg,
+                    line=_line_of(_sec),
+                    kind="section",
+                )
+            )
+
+        if not isinstance(skey, str) or not KEY_RE.match(skey):
+            problems.append(
+                Problem(
+                    filename,
+                    None,
+                    f"sections[{si}].key",
+                    f"missing or invalid section key {skey!r} (use a-z, 0-9 and _)",
+                    line=_line_of(sec),
+                    kind="",
+                )
+            )
+            skey = f"section_{si + 1}"
+        elif skey in section_keys:
+            sbad("key", "duplicate section key")
+        section_keys.add(skey)
+        for extra in sorted(set(map(str, sec)) - SECTION_FIELDS):
+            sbad(extra, "unknown field")
+        if not _nonempty_str(sec.get("title")):
+            sbad("title", "missing title")
+        sdesc = sec.get("description", "")
+        if sdesc is None:
+            sdesc = ""
+        if not isinstance(sdesc, str):
+            sbad("description", "must be text")
+            sdesc = ""
+        sections.append(
+            {
+                "key": skey,
+                "title": str(sec.get("title") or "").strip(),
+                "description": sdesc.strip(),
+            }
+        )
+        qs = sec.get("questions")
+        if not isinstance(qs, list) or not qs:
+            sbad("questions", "must be a non-empty list of questions")
+            continue
+        for qi, q in enumerate(qs):
+            if not isinstance(q, dict):
+                sbad(f"questions[{qi}]", "must be a mapping")
+                continue
+            order = len(questions) + 1
+            nq = _normalize_question(
+                q,
+                skey,
+                order,
+                control_refs,
+                filename,
+                problems,
+                first_seen,
+                f"sections[{si}].questions[{qi}]",
+            )
+            questions.append(nq)
+            raw_questions.append((q, nq))
+
+    _check_show_if(raw_questions, filename, problems)
+
+    if require_full_coverage:
+        covered = {c["ref"] for q in questions for c in q["controls"]}
+        for ref in sorted(control_refs - covered, key=_ref_sort_key):
+            problems.append(
+                Problem(
+                    filename,
+                    ref,
+                    "controls",
+                    "Annex A control is not covered by any question",
+                    kind="control",
+                )
+            )
+
+    if problems:
+        return None, problems
+    normalized = {
+        "key": qkey,
+        "title": data["title"].strip(),
+        "description": description.strip(),
+        "sections": sections,
+        "questions": questions,
+    }
+    return normalized, problems
+
+
+def _ref_sort_key(ref: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in ref.replace("A.", "").split("."))
+
+
+def _normalize_question(
+    q: dict,
+    section_key: str,
+    order: int,
+    control_refs: set[str],
+    filename: str,
+    problems: list[Problem],
+    first_seen: dict[str, int],
+    position: str,
+) -> dict:
+    line = _line_of(q)
+    key = q.get("key")
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        problems.append(
+            Problem(
+                filename,
+                None,
+                f"{position}.key",
+                f"missing or invalid question key {key!r} (use a-z, 0-9 and _)",
+                line=line,
+                kind="",
+            )
+        )
+        key = f"<question {order}>"
+    elif key in first_seen:
+        problems.append(
+            Problem(
+                filename,
+                key,
+                "key",
+                f"duplicate question key (first used by question {first_seen[key]})",
+                line=line,
+            )
+        )
+    else:
+        first_seen[key] = order
+
+    def bad(fld: str | None, msg: str) -> None:
+        problems.append(Problem(filename, key, fld, msg, line=line))
+
+    for extra in sorted(set(map(str, q)) - QUESTION_FIELDS):
+        bad(extra, "unknown field")
+
+    text = q.get("text")
+    if not _nonempty_str(text):
+        bad("text", "missing question text")
+        text = ""
+    help_text = q.get("help", "")
+    if help_text is None:
+        help_text = ""
+    if not isinstance(help_text, str):
+        bad("help", "must be text")
+        help_text = ""
+
+    qtype = q.get("type")
+    if qtype not in QUESTION_TYPES:
+        bad("type", f"unknown type {qtype!r} (one of {', '.join(QUESTION_TYPES)})")
+    is_option = qtype in OPTION_TYPES
+
+    required = q.get("required", True)
+    if not isinstance(required, bool):
+        bad("required", "must be true or false")
+        required = True
+    allows_na = q.get("allows_na", False)
+    if not isinstance(allows_na, bool):
+        bad("allows_na", "must be true or false")
+        allows_na = False
+
+    options: list[dict] = []
+    raw_options = q.get("options")
+    if is_option:
+        if not isinstance(raw_options, list) or not raw_options:
+            bad("options", f"a {qtype} question needs a non-empty list of options")
+            raw_options = []
+        values_seen: set[str] = set()
+        for i, opt in enumerate(raw_options):
+            if not isinstance(opt, dict):
+                bad(f"options[{i}]", "must be a mapping with value, label and score")
+                continue
+            for extra in sorted(set(map(str, opt)) - {"value", "label", "score"}):
+                bad(f"options[{i}].{extra}", "unknown field")
+            value, err = _as_value(opt.get("value"))
+            if err:
+                bad(f"options[{i}].value", err if "value" in opt else "missing value")
+            elif value in values_seen:
+                bad(f"options[{i}].value", f"duplicate option value {value!r}")
+            else:
+                values_seen.add(value)
+            label = opt.get("label")
+            if not _nonempty_str(label):
+                bad(f"options[{i}].label", "missing label")
+                label = ""
+            score = opt.get("score")
+            if "score" not in opt or score is None:
+                bad(f"options[{i}].score", "missing score")
+                score = 0.0
+            elif not _is_number(score):
+                bad(f"options[{i}].score", f"must be a number between 0 and 1, not {score!r}")
+                score = 0.0
+            elif not 0 <= score <= 1:
+                bad(f"options[{i}].score", "must be between 0 and 1")
+            options.append(
+                {"value": value or "", "label": str(label).strip(), "score": float(score)}
+            )
+    elif raw_options not in (None, []) and qtype in FREE_TYPES:
+        bad("options", f"a {qtype} question must not have options")
+    option_values = [o["value"] for o in options]
+
+    evidence = q.get("evidence_kinds", [])
+    if evidence is None:
+        evidence = []
+    if not isinstance(evidence, list):
+        bad("evidence_kinds", "must be a list")
+        evidence = []
+    clean_evidence: list[str] = []
+    for i, kind in enumerate(evidence):
+        if kind not in EVIDENCE_KINDS:
+            bad(
+                f"evidence_kinds[{i}]",
+                f"unknown evidence kind {kind!r} (one of {', '.join(EVIDENCE_KINDS)})",
+            )
+        elif kind in clean_evidence:
+            bad(f"evidence_kinds[{i}]", f"duplicate evidence kind {kind!r}")
+        else:
+            clean_evidence.append(kind)
+
+    show_if: list[dict] | None = None
+    raw_show = q.get("show_if")
+    if raw_show is not None:
+        if not isinstance(raw_show, list) or not raw_show:
+            bad("show_if", "must be a non-empty list of {question, in} conditions")
+        else:
+            show_if = []
+            for i, cond in enumerate(raw_show):
+                if not isinstance(cond, dict):
+                    bad(f"show_if[{i}]", "must be a mapping with question and in")
+                    continue
+                for extra in sorted(set(map(str, cond)) - {"question", "in"}):
+                    bad(f"show_if[{i}].{extra}", "unknown field")
+                target = cond.get("question")
+                if not isinstance(target, str) or not target:
+                    bad(f"show_if[{i}].question", "missing question key")
+                    target = ""
+                vals = cond.get("in")
+                clean_vals: list[str] = []
+                if not isinstance(vals, list) or not vals:
+                    bad(f"show_if[{i}].in", "must be a non-empty list of option values")
+                else:
+                    for j, v in enumerate(vals):
+                        sv, err = _as_value(v)
+                        if err:
+                            bad(f"show_if[{i}].in[{j}]", err)
+                        else:
+                            clean_vals.append(sv)
+                show_if.append({"question": target, "in": clean_vals})
+
+    controls: list[dict] = []
+    raw_controls = q.get("controls", [])
+    if raw_controls is None:
+        raw_controls = []
+    if not isinstance(raw_controls, list):
+        bad("controls", "must be a list of {ref, weight}")
+        raw_controls = []
+    refs_seen: set[str] = set()
+    for i, c in enumerate(raw_controls):
+        if not isinstance(c, dict):
+            bad(f"controls[{i}]", "must be a mapping with ref and weight")
+            continue
+        for extra in sorted(set(map(str, c)) - {"ref", "weight"}):
+            bad(f"controls[{i}].{extra}", "unknown field")
+        ref = c.get("ref")
+        if not isinstance(ref, str) or ref not in control_refs:
+            bad(f"controls[{i}].ref", f"unknown Annex A control {ref!r}")
+            ref = str(ref)
+        elif ref in refs_seen:
+            bad(f"controls[{i}].ref", f"control {ref} is listed twice")
+        refs_seen.add(ref)
+        weight = c.get("weight", 1.0)
+        if not _is_number(weight):
+            bad(f"controls[{i}].weight", f"must be a number greater than 0, not {weight!r}")
+            weight = 1.0
+        elif weight <= 0:
+            bad(f"controls[{i}].weight", "must be greater than 0")
+        controls.append({"ref": ref, "weight": float(weight)})
+
+    qweight = q.get("weight", 1.0)
+    if not _is_number(qweight):
+        bad("weight", f"must be a number greater than 0, not {qweight!r}")
+        qweight = 1.0
+    elif qweight <= 0:
+        bad("weight", "must be greater than 0")
+
+    knockout: dict | None = None
+    raw_ko = q.get("knockout")
+    if raw_ko is not None:
+        if not isinstance(raw_ko, dict):
+            bad("knockout", "must be a mapping with values and min_rating")
+        else:
+            if not is_option:
+                bad("knockout", "only option questions can have a knockout")
+            for extra in sorted(set(map(str, raw_ko)) - {"values", "min_rating"}):
+                bad(f"knockout.{extra}", "unknown field")
+            vals = raw_ko.get("values")
+            clean_vals = []
+            if not isinstance(vals, list) or not vals:
+                bad("knockout.values", "must be a non-empty list of option values")
+            else:
+                for j, v in enumerate(vals):
+                    sv, err = _as_value(v)
+                    if err:
+                        bad(f"knockout.values[{j}]", err)
+                    elif is_option and sv not in option_values:
+                        bad(f"knockout.values[{j}]", f"{sv!r} is not an option of this question")
+                    else:
+                        clean_vals.append(sv)
+            rating = raw_ko.get("min_rating")
+            if rating not in RATINGS:
+                bad("knockout.min_rating", f"must be one of {', '.join(RATINGS)}, not {rating!r}")
+            knockout = {"values": clean_vals, "min_rating": rating}
+
+    return {
+        "key": key,
+        "section": section_key,
+        "order": order,
+        "text": text.strip(),
+        "help": help_text.strip(),
+        "type": qtype,
+        "required": required,
+        "allows_na": allows_na,
+        "options": options,
+        "evidence_kinds": clean_evidence,
+        "show_if": show_if,
+        "controls": controls,
+        "weight": float(qweight),
+        "knockout": knockout,
+    }
+
+
+def _check_show_if(
+    raw_questions: list[tuple[dict, dict]], filename: str, problems: list[Problem]
+) -> None:
+    by_key: dict[str, dict] = {}
+    for _, nq in raw_questions:
+        by_key.setdefault(nq["key"], nq)
+    edges: dict[str, list[str]] = {}
+    for raw, nq in raw_questions:
+        if not nq["show_if"]:
+            continue
+        key = nq["key"]
+        line = _line_of(raw)
+        for i, cond in enumerate(nq["show_if"]):
+            target_key = cond["question"]
+            if not target_key:
+                continue
+            target = by_key.get(target_key)
+            fld = f"show_if[{i}].question"
+            if target is None:
+                problems.append(
+                    Problem(
+                        filename, key, fld, f"refers to unknown question {target_key!r}", line=line
+                    )
+                )
+                continue
+            edges.setdefault(key, []).append(target_key)
+            if target_key == key:
+                continue  # reported as a cycle below
+            if target["order"] > nq["order"]:
+                problems.append(
+                    Problem(
+                        filename,
+                        key,
+                        fld,
+                        f"refers to {target_key!r}, which comes later; show_if may only name an "
+                        f"earlier question",
+                        line=line,
+                    )
+                )
+            if target["type"] not in OPTION_TYPES:
+                problems.append(
+                    Problem(
+                        filename,
+                        key,
+                        fld,
+                        f"refers to {target_key!r}, which is not an option question",
+                        line=line,
+                    )
+                )
+                continue
+            offered = {o["value"] for o in target["options"]}
+            for v in cond["in"]:
+                if v not in offered:
+                    problems.append(
+                        Problem(
+                            filename,
+                            key,
+                            f"show_if[{i}].in",
+                            f"{v!r} is not an option of question {target_key!r}",
+                            line=line,
+                        )
+                    )
+
+    # cycle detection (iterative DFS, each cycle reported once)
+    lines = {nq["key"]: _line_of(raw) for raw, nq in raw_questions}
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+    for start in edges:
+        if state.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = [start]
+        state[start] = 1
+        while stack:
+            node, idx = stack[-1]
+            nexts = edges.get(node, [])
+            if idx < len(nexts):
+                stack[-1] = (node, idx + 1)
+                nxt = nexts[idx]
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt) :] + [nxt]
+                    sig = frozenset(cycle)
+                    if sig not in reported:
+                        reported.add(sig)
+                        problems.append(
+                            Problem(
+                                filename,
+                                nxt,
+                                "show_if",
+                                "show_if cycle: " + " -> ".join(cycle),
+                                line=lines.get(nxt),
+                            )
+                        )
+                elif not state.get(nxt):
+                    state[nxt] = 1
+                    path.append(nxt)
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+
+
+def content_hash(normalized: dict) -> str:
+    """sha256 hex digest of a canonical JSON dump of a normalized questionnaire."""
+    canonical = json.dumps(normalized, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- the whole library
+
+
+def questionnaire_files(root: str | Path) -> list[Path]:
+    """Top-level questionnaire files of a library folder (intake.yaml is not a questionnaire)."""
+    root = Path(root)
+    return sorted(p for p in root.glob("*.yaml") if p.name not in NOT_QUESTIONNAIRES)
+
+
+def validate_library(root: str | Path = "questionnaires") -> list[Problem]:
+    """Check the control catalog, the crosswalks and every top-level questionnaire file."""
+    root = Path(root)
+    if not root.is_dir():
+        return [Problem(str(root), None, None, "library folder not found", kind="")]
+    catalog, problems = load_control_catalog(root / "controls")
+    refs = catalog.control_refs
+    keys_seen: dict[str, str] = {}
+    for path in questionnaire_files(root):
+        data, probs = read_yaml(path)
+        problems += probs
+        if data is None:
+            continue
+        key = data.get("key") if isinstance(data, dict) else None
+        if isinstance(key, str):
+            if key in keys_seen:
+                problems.append(
+                    Problem(
+                        path.name,
+                        None,
+                        "key",
+                        f"questionnaire key {key!r} is also used by {keys_seen[key]}",
+                        kind="",
+                    )
+                )
+            keys_seen.setdefault(key, path.name)
+        _, probs = validate_questionnaire(
+            data, refs, path.name, require_full_coverage=key in FULL_COVERAGE_KEYS
+        )
+        problems += probs
+    return problems
+
+
+def control_coverage(normalized: dict) -> dict[str, list[str]]:
+    """Map each control ref to the keys of the questions that evidence it."""
+    result: dict[str, list[str]] = {}
+    for q in normalized["questions"]:
+        for c in q["controls"]:
+            result.setdefault(c["ref"], []).append(q["key"])
+    return result

@@ -1,0 +1,98 @@
+"""Command-line interface: questionnaires, users, demo data (flask --app app ...)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .services.errors import ServiceError
+
+questionnaires_cli = AppGroup("questionnaires", help="Validate and load the questionnaire library.")
+users_cli = AppGroup("users", help="Manage users.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@questionnaires_cli.command("validate")
+@click.argument("path", required=False)
+def questionnaires_validate(path: str | None):
+    """Validate the library folder (or one questionnaire file) and report every problem."""
+    from . import catalog
+
+    root = Path(path or current_app.config["QUESTIONNAIRE_DIR"])
+    if root.is_file():
+        cat, problems = catalog.load_control_catalog(
+            str(Path(current_app.config["QUESTIONNAIRE_DIR"]) / "controls")
+        )
+        data, problems = catalog.read_yaml(str(root))
+        if data is not None:
+            refs = {c["ref"] for c in cat.controls}
+            _, more = catalog.validate_questionnaire(
+                data, refs, root.name, data.get("key") == "iso42001-ai-vendor"
+            )
+            problems += more
+    else:
+        problems = catalog.validate_library(str(root))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"{root}: no problems found.")
+
+
+@questionnaires_cli.command("load")
+@click.option("--path", default=None, help="Library folder (default: questionnaires/).")
+def questionnaires_load(path: str | None):
+    """Validate, then load controls, crosswalks and questionnaires (unchanged files are skipped)."""
+    from .services.library import load_library
+
+    try:
+        report = load_library(Path(path) if path else None)
+    except ServiceError as exc:
+        for problem in exc.fields.get("problems", []):
+            click.echo(problem, err=True)
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    click.echo(
+        f"Controls: {report.controls}. New versions: {', '.join(report.created) or 'none'}. "
+        f"Unchanged: {', '.join(report.unchanged) or 'none'}."
+    )
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "procurement", "risk", "vendor"])
+)
+@click.option("--vendor-id", type=int, default=None)
+@click.option("--password", required=True)
+@click.option("--name", default="")
+def users_create(email: str, role: str, vendor_id: int | None, password: str, name: str):
+    """Create a user with a password."""
+    from .services.auth import create_user
+
+    try:
+        user = create_user(email, role, password, name, vendor_id)
+    except ServiceError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {user.role} user {user.email} (id {user.id}).")
+
+
+@demo_cli.command("seed")
+def demo_seed():
+    """Create demo users and vendors in different states (once; later runs change nothing)."""
+    from .demo import seed
+
+    created, lines = seed()
+    for line in lines:
+        click.echo(line)
+
+
+def register(app) -> None:
+    for group in (questionnaires_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

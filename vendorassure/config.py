@@ -1,0 +1,71 @@
+"""Settings from the environment, with embedded defaults for a single-machine install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret(instance_path: str) -> str:
+    """Return the secret key kept under instance/, creating it once on first start."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with owner-only permissions before writing the secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings(instance_path: str) -> dict:
+    """Read every setting from the environment; defaults keep data under instance/."""
+    env = os.environ
+    inst = Path(instance_path)
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
+        or f"sqlite:///{inst / 'vendorassure.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "EVIDENCE_DIR": env.get("EVIDENCE_DIR") or str(inst / "evidence"),
+        "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_FROM": env.get("MAIL_FROM") or "VendorAssure <no-reply@vendorassure.local>",
+        "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB") or 25),
+        "INVITATION_TTL_DAYS": int(env.get("INVITATION_TTL_DAYS") or 14),
+        "API_TOKEN_TTL_DAYS": int(env.get("API_TOKEN_TTL_DAYS") or 30),
+        "QUESTIONNAIRE_DIR": env.get("QUESTIONNAIRE_DIR")
+        or str(Path(__file__).resolve().parent.parent / "questionnaires"),
+        "SCORING_MODEL": env.get("SCORING_MODEL") or None,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES") or 5),
+        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES") or 15),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PER_PAGE_DEFAULT": 50,
+        "PER_PAGE_MAX": 200,
+    }

@@ -1,0 +1,48 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from ._base import RATINGS
+from .assessments import (
+    OPEN_STATES,
+    STATUSES,
+    VENDOR_OPEN,
+    Answer,
+    Assessment,
+    Comment,
+    ControlScore,
+)
+from .audit import AuditEvent
+from .catalog import Control, Crosswalk, Objective, Question, QuestionControl, Questionnaire
+from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
+from .findings import FINDING_STATUSES, SEVERITIES, Finding
+from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, User
+from .vendors import Vendor
+
+__all__ = [
+    "RATINGS",
+    "OPEN_STATES",
+    "STATUSES",
+    "VENDOR_OPEN",
+    "Answer",
+    "Assessment",
+    "Comment",
+    "ControlScore",
+    "AuditEvent",
+    "Control",
+    "Crosswalk",
+    "Objective",
+    "Question",
+    "QuestionControl",
+    "Questionnaire",
+    "CERTIFICATE_KINDS",
+    "EVIDENCE_KINDS",
+    "Evidence",
+    "FINDING_STATUSES",
+    "SEVERITIES",
+    "Finding",
+    "ROLES",
+    "STAFF_ROLES",
+    "ApiToken",
+    "Invitation",
+    "User",
+    "Vendor",
+]

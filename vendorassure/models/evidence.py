@@ -1,0 +1,57 @@
+"""Evidence files and certificate metadata uploaded by vendors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import utcnow
+
+EVIDENCE_KINDS = (
+    "iso42001_certificate",
+    "iso27001_certificate",
+    "iso27701_certificate",
+    "soc2_type2_report",
+    "policy",
+    "other",
+)
+CERTIFICATE_KINDS = EVIDENCE_KINDS[:4]
+VERIFICATIONS = ("pending", "accepted", "rejected")
+
+
+class Evidence(db.Model):
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    original_name: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    certification_body: Mapped[str] = mapped_column(String(200), default="")
+    certificate_number: Mapped[str] = mapped_column(String(100), default="")
+    scope: Mapped[str] = mapped_column(Text, default="")
+    issued_on: Mapped[date | None]
+    expires_on: Mapped[date | None]
+    verification: Mapped[str] = mapped_column(String(20), default="pending")
+    verification_note: Mapped[str] = mapped_column(Text, default="")
+    scope_covers_service: Mapped[bool | None]
+    accredited: Mapped[bool | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    question = relationship("Question")
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
+
+    @property
+    def is_certificate(self) -> bool:
+        return self.kind in CERTIFICATE_KINDS

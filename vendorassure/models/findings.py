@@ -1,0 +1,39 @@
+"""Findings raised by the risk team against a vendor's assessment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import utcnow
+
+SEVERITIES = ("low", "medium", "high", "critical")
+FINDING_STATUSES = ("open", "remediating", "closed", "risk_accepted")
+
+
+class Finding(db.Model):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
+    control_id: Mapped[int | None] = mapped_column(ForeignKey("controls.id"))
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    severity: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_date: Mapped[date | None]
+    remediation: Mapped[str] = mapped_column(Text, default="")
+    accepted_until: Mapped[date | None]
+    acceptance_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    control = relationship("Control")
+    owner = relationship("User", foreign_keys=[owner_id])

@@ -1,0 +1,483 @@
+"""Assessment use cases and the state machine they all go through."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import RATINGS, Answer, Assessment, Question, User, Vendor
+from ..models._base import utcnow
+from ..scoring import AnswerIn, visible_questions
+from . import audit
+from .access import require_role
+from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, StaleAnswer
+from .library import latest_questionnaire
+from .notify import send_status_mail
+from .scoring import question_defs, score_assessment_now
+
+# (from, to) -> the action that names the transition in the audit log.
+TRANSITIONS = {
+    ("draft", "sent"): "sent",
+    ("sent", "in_progress"): "started",
+    ("in_progress", "submitted"): "submitted",
+    ("submitted", "under_review"): "review_started",
+    ("under_review", "completed"): "completed",
+    ("under_review", "changes_requested"): "changes_requested",
+    ("changes_requested", "in_progress"): "reopened",
+}
+for _state in ("draft", "sent", "in_progress", "submitted", "under_review", "changes_requested"):
+    TRANSITIONS[(_state, "cancelled")] = "cancelled"
+
+STATUS_LABELS = {
+    "draft": "Draft",
+    "sent": "Sent",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "under_review": "Under review",
+    "changes_requested": "Changes requested",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+}
+
+
+def transition(actor, assessment: Assessment, to: str, details: dict | None = None) -> None:
+    """Move an assessment to another state if the table allows it; audit it. The caller commits."""
+    key = (assessment.status, to)
+    if key not in TRANSITIONS:
+        raise IllegalTransition(
+            f"An assessment that is {STATUS_LABELS[assessment.status].lower()} cannot become "
+            f"{STATUS_LABELS.get(to, to).lower()}.",
+            {"status": assessment.status},
+        )
+    before = assessment.status
+    assessment.status = to
+    audit.record(
+        actor,
+        f"assessment.{TRANSITIONS[key]}",
+        assessment,
+        assessment_id=assessment.id,
+        vendor_id=assessment.vendor_id,
+        details={"from": before, "to": to, **(details or {})},
+    )
+
+
+def _parse_due(due) -> date:
+    if isinstance(due, date):
+        return due
+    try:
+        return date.fromisoformat(str(due))
+    except ValueError:
+        raise InvalidValues(
+            "due_date must be a date in the form YYYY-MM-DD.", {"due_date": "Use YYYY-MM-DD."}
+        ) from None
+
+
+def issue_assessment(
+    actor, vendor: Vendor, questionnaire_key: str, due_date, version: int | None = None
+) -> Assessment:
+    """Issue a questionnaire to a vendor with a due date; it starts in the sent state."""
+    require_role(actor, "procurement", "admin")
+    due = _parse_due(due_date)
+    if due < date.today():
+        raise InvalidValues("The due date is in the past.", {"due_date": "Must be today or later."})
+    if vendor.status != "active":
+        raise InvalidValues(
+            "The vendor is inactive; reactivate it first.", {"vendor_id": "Inactive."}
+        )
+    try:
+        qn = latest_questionnaire(questionnaire_key, version)
+    except NotFound as exc:
+        raise InvalidValues(exc.message, {"questionnaire": "Unknown questionnaire."}) from None
+    assessment = Assessment(
+        vendor_id=vendor.id,
+        questionnaire_id=qn.id,
+        due_date=due,
+        issued_by_id=actor.id,
+        status="draft",
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "assessment.created",
+        assessment,
+        assessment_id=assessment.id,
+        vendor_id=vendor.id,
+        details={"questionnaire": qn.key, "version": qn.version, "due_date": due.isoformat()},
+    )
+    transition(actor, assessment, "sent")
+    db.session.commit()
+    for contact in vendor.contacts:
+        if contact.active and contact.password_hash:
+            send_status_mail(
+                contact.email,
+                f"New assessment for {vendor.name}",
+                f"A new questionnaire ({qn.title}) is waiting for you, due {due}.\n"
+                f"Sign in at {current_app.config['BASE_URL']}/portal/",
+            )
+    return assessment
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def answer_map(assessment: Assessment) -> dict[str, Answer]:
+    rows = db.session.scalars(
+        select(Answer).filter_by(assessment_id=assessment.id).join(Answer.question)
+    )
+    return {a.question.key: a for a in rows}
+
+
+def answers_in(answers: dict[str, Answer]) -> dict[str, AnswerIn]:
+    return {k: AnswerIn(question=k, value=a.value, na=a.na) for k, a in answers.items()}
+
+
+def _is_answered(answer: Answer | None) -> bool:
+    if answer is None:
+        return False
+    if answer.na:
+        return True
+    return answer.value not in (None, "", [])
+
+
+def validate_value(question: Question, value, na: bool = False, na_reason: str = ""):
+    """Check one answer against its question type; return the value to store or raise."""
+    if na:
+        if not question.allows_na:
+            raise InvalidValues(
+                f"Question {question.key} does not allow N/A.", {"na": "Not allowed."}
+            )
+        if not (na_reason or "").strip():
+            raise InvalidValues("N/A needs a reason.", {"na_reason": "Say why it does not apply."})
+        return None
+    if value is None or value == "" or value == []:
+        return None  # clears a draft answer
+    kind = question.type
+    options = [o["value"] for o in question.options or []]
+    if kind in ("yes_no", "yes_no_partial", "single_choice"):
+        if not isinstance(value, str) or value not in options:
+            raise InvalidValues(
+                f"Answer must be one of: {', '.join(options)}.",
+                {"value": f"One of: {', '.join(options)}."},
+            )
+        return value
+    if kind == "multi_choice":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidValues("Answer must be a list of option values.", {"value": "A list."})
+        unknown = [v for v in value if v not in options]
+        if unknown:
+            raise InvalidValues(
+                f"Unknown option(s): {', '.join(unknown)}.",
+                {"value": f"Allowed: {', '.join(options)}."},
+            )
+        return [v for v in options if v in value]  # canonical order, no duplicates
+    if kind in ("text", "long_text"):
+        limit = 2000 if kind == "text" else 20000
+        if not isinstance(value, str):
+            raise InvalidValues("Answer must be text.", {"value": "Text."})
+        if len(value) > limit:
+            raise InvalidValues(
+                f"Answer is longer than {limit} characters.", {"value": "Too long."}
+            )
+        return value.strip()
+    if kind == "number":
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise InvalidValues("Answer must be a number.", {"value": "A number."})
+        return value
+    if kind == "date":
+        try:
+            return (
+                date.fromisoformat(value).isoformat()
+                if isinstance(value, str) and len(value) == 10
+                else _bad_date()
+            )
+        except ValueError:
+            _bad_date()
+    raise InvalidValues(f"Question type {kind} cannot be answered.", {"value": "Unsupported."})
+
+
+def _bad_date():
+    raise InvalidValues("Answer must be a date in the form YYYY-MM-DD.", {"value": "YYYY-MM-DD."})
+
+
+def answer_dict(answer: Answer | None, key: str) -> dict:
+    """Return an answer in the API shape."""
+    if answer is None:
+        return {
+            "question_key": key,
+            "value": None,
+            "comment": "",
+            "na": False,
+            "na_reason": "",
+            "lock_version": 0,
+            "updated_at": None,
+            "answered_by": None,
+            "carried_forward": False,
+        }
+    return {
+        "question_key": key,
+        "value": answer.value,
+        "comment": answer.comment,
+        "na": answer.na,
+        "na_reason": answer.na_reason,
+        "lock_version": answer.lock_version,
+        "updated_at": answer.updated_at.isoformat() + "Z" if answer.updated_at else None,
+        "answered_by": answer.answered_by.email if answer.answered_by else None,
+        "carried_forward": answer.carried_forward,
+    }
+
+
+def save_answer(
+    actor: User,
+    assessment: Assessment,
+    question_key: str,
+    value=None,
+    *,
+    comment: str | None = None,
+    na: bool = False,
+    na_reason: str = "",
+    lock_version: int | None = None,
+) -> Answer:
+    """Save one draft answer of the vendor (optimistic locking on lock_version)."""
+    require_role(actor, "vendor")
+    if assessment.status not in ("sent", "in_progress", "changes_requested"):
+        raise IllegalTransition(
+            f"Answers can no longer be changed: the assessment is "
+            f"{STATUS_LABELS[assessment.status].lower()}.",
+            {"status": assessment.status},
+        )
+    question = db.session.scalar(
+        select(Question).filter_by(questionnaire_id=assessment.questionnaire_id, key=question_key)
+    )
+    if question is None:
+        raise NotFound(f"Question {question_key} is not part of this questionnaire.")
+    stored = validate_value(question, value, na, na_reason)
+    if comment is not None and len(comment) > 5000:
+        raise InvalidValues("Comment is longer than 5000 characters.", {"comment": "Too long."})
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=assessment.id, question_id=question.id)
+    )
+    current = answer.lock_version if answer else 0
+    if lock_version is not None and lock_version != current:
+        raise StaleAnswer(
+            "Someone else saved this answer after you loaded it. Compare both versions and save again.",
+            {"lock_version": f"Stored version is {current}."},
+            current=answer_dict(answer, question_key),
+        )
+    if assessment.status != "in_progress":
+        transition(actor, assessment, "in_progress")
+    if answer is None:
+        answer = Answer(assessment_id=assessment.id, question_id=question.id)
+        db.session.add(answer)
+    answer.value = stored
+    answer.na = bool(na)
+    answer.na_reason = (na_reason or "").strip() if na else ""
+    if comment is not None:
+        answer.comment = comment.strip()
+    answer.answered_by_id = actor.id
+    answer.carried_forward = False
+    answer.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        fresh = db.session.scalar(
+            select(Answer).filter_by(assessment_id=assessment.id, question_id=question.id)
+        )
+        raise StaleAnswer(
+            "Someone else saved this answer at the same moment. Compare and save again.",
+            {"lock_version": "Stale."},
+            current=answer_dict(fresh, question_key),
+        ) from None
+    audit.record(
+        actor,
+        "answer.saved",
+        answer,
+        assessment_id=assessment.id,
+        vendor_id=assessment.vendor_id,
+        details={"question": question_key, "na": answer.na},
+    )
+    db.session.commit()
+    return answer
+
+
+def visible_keys(assessment: Assessment, answers: dict[str, Answer] | None = None) -> set[str]:
+    answers = answer_map(assessment) if answers is None else answers
+    return visible_questions(question_defs(assessment.questionnaire), answers_in(answers))
+
+
+def missing_required(assessment: Assessment, answers: dict[str, Answer] | None = None) -> list[str]:
+    """Keys of visible required questions without an answer, in questionnaire order."""
+    answers = answer_map(assessment) if answers is None else answers
+    visible = visible_keys(assessment, answers)
+    return [
+        q.key
+        for q in question_defs(assessment.questionnaire)
+        if q.required and q.key in visible and not _is_answered(answers.get(q.key))
+    ]
+
+
+def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -> dict:
+    """Count answered visible required questions."""
+    answers = answer_map(assessment) if answers is None else answers
+    visible = visible_keys(assessment, answers)
+    required = [
+        q.key for q in question_defs(assessment.questionnaire) if q.required and q.key in visible
+    ]
+    answered = sum(1 for k in required if _is_answered(answers.get(k)))
+    total_answered = sum(1 for k in visible if _is_answered(answers.get(k)))
+    percent = round(100 * answered / len(required)) if required else 100
+    return {
+        "answered_required": answered,
+        "required": len(required),
+        "answered": total_answered,
+        "visible": len(visible),
+        "percent": percent,
+    }
+
+
+def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
+    """Submit the vendor's answers; refuse with the list of missing required answers; score it."""
+    require_role(actor, "vendor")
+    if assessment.status not in ("sent", "in_progress", "changes_requested"):
+        raise IllegalTransition(
+            f"Only an open assessment can be submitted; this one is "
+            f"{STATUS_LABELS[assessment.status].lower()}.",
+            {"status": assessment.status},
+        )
+    missing = missing_required(assessment)
+    if missing:
+        raise MissingAnswers(
+            f"{len(missing)} required question(s) still need an answer: {', '.join(missing)}.",
+            {"missing": missing},
+        )
+    if assessment.status != "in_progress":
+        transition(actor, assessment, "in_progress")
+    transition(actor, assessment, "submitted")
+    assessment.submitted_at = utcnow()
+    score_assessment_now(assessment)
+    db.session.commit()
+    return assessment
+
+
+def assign_reviewer(actor, assessment: Assessment, reviewer: User | None) -> Assessment:
+    """Assign (or clear) the risk reviewer of an assessment."""
+    require_role(actor, "risk", "admin")
+    if reviewer is not None and reviewer.role not in ("risk", "admin"):
+        raise InvalidValues(
+            "The reviewer must be a risk user.", {"reviewer_id": "Not a risk user."}
+        )
+    assessment.reviewer_id = reviewer.id if reviewer else None
+    audit.record(
+        actor,
+        "assessment.assigned",
+        assessment,
+        assessment_id=assessment.id,
+        vendor_id=assessment.vendor_id,
+        details={"reviewer": reviewer.email if reviewer else None},
+    )
+    db.session.commit()
+    return assessment
+
+
+def start_review(actor, assessment: Assessment, commit: bool = True) -> Assessment:
+    """Open a submitted assessment for review."""
+    require_role(actor, "risk", "admin")
+    transition(actor, assessment, "under_review")
+    if assessment.reviewer_id is None:
+        assessment.reviewer_id = actor.id
+    if commit:
+        db.session.commit()
+    return assessment
+
+
+def review_assessment(
+    actor,
+    assessment: Assessment,
+    decision: str,
+    note: str = "",
+    override_rating: str | None = None,
+    override_reason: str | None = None,
+):
+    """Complete the review (optionally overriding the rating) or send it back for changes."""
+    require_role(actor, "risk", "admin")
+    if decision not in ("start", "complete", "request_changes"):
+        raise InvalidValues(
+            "decision must be start, complete or request_changes.",
+            {"decision": "start, complete or request_changes."},
+        )
+    note = (note or "").strip()
+    if decision == "request_changes" and not note:
+        raise InvalidValues(
+            "Say what the vendor must change.", {"note": "Required when requesting changes."}
+        )
+    if override_rating is not None or override_reason:
+        if decision != "complete":
+            raise InvalidValues(
+                "A rating can only be overridden when completing the review.",
+                {"override_rating": "Only with decision complete."},
+            )
+        if override_rating not in RATINGS:
+            raise InvalidValues(
+                f"override_rating must be one of {', '.join(RATINGS)}.",
+                {"override_rating": "low, medium, high or critical."},
+            )
+        if not (override_reason or "").strip():
+            raise InvalidValues("An override needs a reason.", {"override_reason": "Required."})
+    if assessment.status == "submitted":
+        start_review(actor, assessment, commit=False)
+    if decision == "start":
+        if assessment.status != "under_review":
+            transition(actor, assessment, "under_review")
+    elif decision == "complete":
+        transition(actor, assessment, "completed", {"note": note})
+        assessment.completed_at = utcnow()
+        assessment.review_note = note
+        if override_rating is not None:
+            assessment.override_rating = override_rating
+            assessment.override_reason = override_reason.strip()
+            assessment.overridden_by_id = actor.id
+            audit.record(
+                actor,
+                "assessment.rating_overridden",
+                assessment,
+                assessment_id=assessment.id,
+                vendor_id=assessment.vendor_id,
+                details={
+                    "computed": assessment.rating,
+                    "override": override_rating,
+                    "reason": assessment.override_reason,
+                },
+            )
+    else:
+        transition(actor, assessment, "changes_requested", {"note": note})
+        assessment.review_note = note
+    db.session.commit()
+    if decision == "request_changes":
+        for contact in assessment.vendor.contacts:
+            if contact.active and contact.password_hash:
+                send_status_mail(
+                    contact.email,
+                    f"Changes requested: {assessment.vendor.name}",
+                    f"The risk team asked for changes to your answers:\n\n{note}\n\n"
+                    f"Sign in at {current_app.config['BASE_URL']}/portal/",
+                )
+    return assessment
+
+
+def cancel_assessment(actor, assessment: Assessment, reason: str = "") -> Assessment:
+    """Cancel an open assessment."""
+    require_role(actor, "procurement", "admin")
+    transition(actor, assessment, "cancelled", {"reason": (reason or "").strip()})
+    db.session.commit()
+    return assessment

@@ -1,0 +1,1 @@
+"""Web UI blueprints, one package per audience."""

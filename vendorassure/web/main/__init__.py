@@ -1,0 +1,7 @@
+"""Start page and the staff dashboard."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from . import routes  # noqa: E402,F401

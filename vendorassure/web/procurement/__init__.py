@@ -1,0 +1,7 @@
+"""Procurement: vendors, intake and tiering, issuing assessments, contacts."""
+
+from flask import Blueprint
+
+bp = Blueprint("procurement", __name__, url_prefix="/procurement")
+
+from . import routes  # noqa: E402,F401

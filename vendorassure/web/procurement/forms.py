@@ -1,0 +1,61 @@
+"""Forms for vendors, intake, contacts and issuing assessments."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, Optional
+
+
+class VendorBaseForm(FlaskForm):
+    name = StringField("Vendor name", validators=[DataRequired(), Length(max=200)])
+    website = StringField(
+        "Website",
+        validators=[
+            Optional(),
+            URL(message="Enter a full address, e.g. https://example.com"),
+            Length(max=500),
+        ],
+    )
+    services = TextAreaField(
+        "AI products or services bought", validators=[Optional(), Length(max=5000)]
+    )
+    submit = SubmitField("Register vendor")
+
+
+def vendor_form_class(intake_questions: list[dict], base=VendorBaseForm):
+    """Build a vendor form with one required radio group per intake question."""
+
+    class VendorForm(base):
+        pass
+
+    for q in intake_questions:
+        choices = [(o["value"], o["label"]) for o in q["options"]]
+        setattr(
+            VendorForm,
+            f"intake__{q['key']}",
+            SelectField(
+                q["text"],
+                choices=[("", "Choose…"), *choices],
+                validators=[DataRequired(message="Choose an answer.")],
+                description=q.get("help", ""),
+            ),
+        )
+    return VendorForm
+
+
+class ContactForm(FlaskForm):
+    email = EmailField("Contact email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Contact name", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Add contact and send invitation")
+
+
+class IssueForm(FlaskForm):
+    questionnaire = SelectField("Questionnaire", validators=[DataRequired()])
+    due_date = DateField("Due date", validators=[DataRequired(message="Pick a due date.")])
+    submit = SubmitField("Issue assessment")
+
+
+class CancelForm(FlaskForm):
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("Cancel assessment")
