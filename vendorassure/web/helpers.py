@@ -93,3 +93,10 @@ def register(app) -> None:
             "frame-ancestors 'none'; form-action 'self'",
         )
         return response
+
+
+def opts(pairs) -> list:
+    """Turn (value, label) pairs into WTForms SelectChoice objects (tuples are deprecated)."""
+    from wtforms import SelectChoice
+
+    return [SelectChoice(value=value, label=label) for value, label in pairs]

@@ -6,6 +6,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import EVIDENCE_KINDS
+from ..helpers import opts
 
 KIND_LABELS = {
     "iso42001_certificate": "ISO/IEC 42001 certificate",
@@ -23,10 +24,10 @@ class EvidenceForm(FlaskForm):
     )
     kind = SelectField(
         "What is it?",
-        choices=[(k, KIND_LABELS[k]) for k in EVIDENCE_KINDS],
+        choices=opts([(k, KIND_LABELS[k]) for k in EVIDENCE_KINDS]),
         validators=[DataRequired()],
     )
-    question_key = SelectField("Attach to question", choices=[], validators=[Optional()])
+    question_key = SelectField("Attach to question", choices=opts([]), validators=[Optional()])
     certification_body = StringField("Certification body", validators=[Optional(), Length(max=200)])
     certificate_number = StringField("Certificate number", validators=[Optional(), Length(max=100)])
     scope = TextAreaField(

@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import Assessment, Evidence
 from ...services import access, assessments, evidence
 from ...services.errors import MissingAnswers, ServiceError, StaleAnswer
-from ..helpers import roles_required
+from ..helpers import opts, roles_required
 from . import bp
 from .forms import KIND_LABELS, DeleteForm, EvidenceForm, SubmitForm
 
@@ -79,11 +79,14 @@ def _render_form(assessment, errors=None, conflicts=None, posted=None, missing=N
         select(Evidence).filter_by(assessment_id=assessment.id).order_by(Evidence.id)
     ).all()
     ev_form = EvidenceForm(prefix="ev")
-    ev_form.question_key.choices = [("", "The assessment as a whole")] + [
-        (q.key, f"{q.order}. {q.text[:80]}")
-        for q in assessment.questionnaire.questions
-        if q.evidence_kinds
-    ]
+    ev_form.question_key.choices = opts(
+        [("", "The assessment as a whole")]
+        + [
+            (q.key, f"{q.order}. {q.text[:80]}")
+            for q in assessment.questionnaire.questions
+            if q.evidence_kinds
+        ]
+    )
     editable = assessment.status in ("sent", "in_progress", "changes_requested")
     return render_template(
         "portal/assessment_answer.html",
@@ -215,9 +218,9 @@ def evidence_upload(assessment_id: int):
     """Upload a certificate or another document with its details."""
     assessment = access.get_assessment(current_user, assessment_id)
     form = EvidenceForm(prefix="ev")
-    form.question_key.choices = [("", "")] + [
-        (q.key, q.key) for q in assessment.questionnaire.questions
-    ]
+    form.question_key.choices = opts(
+        [("", "")] + [(q.key, q.key) for q in assessment.questionnaire.questions]
+    )
     if not form.validate_on_submit():
         for name, errs in form.errors.items():
             flash(f"{getattr(form, name).label.text}: {' '.join(errs)}", "error")

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
+from ..helpers import opts
+
 
 class VendorBaseForm(FlaskForm):
     name = StringField("Vendor name", validators=[DataRequired(), Length(max=200)])
@@ -36,7 +38,7 @@ def vendor_form_class(intake_questions: list[dict], base=VendorBaseForm):
             f"intake__{q['key']}",
             SelectField(
                 q["text"],
-                choices=[("", "Choose…"), *choices],
+                choices=opts([("", "Choose…"), *choices]),
                 validators=[DataRequired(message="Choose an answer.")],
                 description=q.get("help", ""),
             ),

@@ -12,7 +12,7 @@ from ...extensions import db
 from ...models import Assessment, Vendor
 from ...services import access, assessments, library, vendors
 from ...services.errors import ServiceError
-from ..helpers import apply_errors, roles_required
+from ..helpers import apply_errors, opts, roles_required
 from . import bp
 from .forms import CancelForm, ContactForm, IssueForm, VendorBaseForm, vendor_form_class
 
@@ -121,14 +121,16 @@ def _issue_form(vendor, formdata=None):
         if formdata
         else {"questionnaire": suggested, "due_date": date.today() + timedelta(days=30)},
     )
-    form.questionnaire.choices = [
-        (
-            q["key"],
-            f"{q['title']} (v{q['version']}, {q['question_count']} questions)"
-            + (" — suggested for this tier" if q["key"] == suggested else ""),
-        )
-        for q in library.questionnaire_index()
-    ]
+    form.questionnaire.choices = opts(
+        [
+            (
+                q["key"],
+                f"{q['title']} (v{q['version']}, {q['question_count']} questions)"
+                + (" — suggested for this tier" if q["key"] == suggested else ""),
+            )
+            for q in library.questionnaire_index()
+        ]
+    )
     return form
 
 

@@ -4,11 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..helpers import opts
+
 
 class VerifyForm(FlaskForm):
     decision = RadioField(
         "Decision",
-        choices=[("accepted", "Accept"), ("rejected", "Reject")],
+        choices=opts([("accepted", "Accept"), ("rejected", "Reject")]),
         validators=[DataRequired(message="Choose accept or reject.")],
     )
     note = StringField("Note", validators=[Optional(), Length(max=2000)])
@@ -20,10 +22,12 @@ class VerifyForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "Decision",
-        choices=[
-            ("complete", "Complete the review"),
-            ("request_changes", "Send back to the vendor"),
-        ],
+        choices=opts(
+            [
+                ("complete", "Complete the review"),
+                ("request_changes", "Send back to the vendor"),
+            ]
+        ),
         validators=[DataRequired(message="Choose a decision.")],
     )
     note = TextAreaField(
@@ -32,13 +36,15 @@ class DecisionForm(FlaskForm):
     )
     override_rating = SelectField(
         "Override the rating (optional)",
-        choices=[
-            ("", "Keep the computed rating"),
-            ("low", "Low"),
-            ("medium", "Medium"),
-            ("high", "High"),
-            ("critical", "Critical"),
-        ],
+        choices=opts(
+            [
+                ("", "Keep the computed rating"),
+                ("low", "Low"),
+                ("medium", "Medium"),
+                ("high", "High"),
+                ("critical", "Critical"),
+            ]
+        ),
         validators=[Optional()],
     )
     override_reason = TextAreaField(
