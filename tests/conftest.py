@@ -84,7 +84,7 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "10000 per minute",
             "MAIL_SERVER": None,
             "MAIL_OUTBOX_DIR": str(instance / "outbox"),
             "EVIDENCE_DIR": str(instance / "evidence"),
@@ -133,7 +133,7 @@ def _clean(request):
     _db.session.remove()
     application.extensions.pop("vendorassure_cache", None)
     application.config["WTF_CSRF_ENABLED"] = False
-    application.config["RATELIMIT_ENABLED"] = False
+    application.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
     ctx.pop()
 
 

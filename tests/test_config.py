@@ -1,0 +1,37 @@
+"""Configuration: secrets are generated, never constants; the environment wins."""
+
+from __future__ import annotations
+
+import stat
+
+from vendorassure.config import load_settings
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_settings(str(tmp_path))["SECRET_KEY"]
+    second = load_settings(str(tmp_path))["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert load_settings(str(tmp_path / "other"))["SECRET_KEY"] != first
+
+
+def test_environment_overrides_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("MAX_UPLOAD_MB", "7")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example")
+    settings = load_settings(str(tmp_path))
+    assert settings["SECRET_KEY"] == "from-env"
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert settings["MAX_UPLOAD_MB"] == 7 and settings["MAIL_SERVER"] == "smtp.example"
+
+
+def test_defaults_keep_data_under_instance(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "EVIDENCE_DIR", "MAIL_OUTBOX_DIR", "MAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(str(tmp_path))
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'vendorassure.db'}"
+    assert settings["EVIDENCE_DIR"] == str(tmp_path / "evidence")
+    assert settings["MAIL_OUTBOX_DIR"] == str(tmp_path / "outbox")
+    assert settings["MAIL_SERVER"] is None

@@ -1,0 +1,186 @@
+"""Route x role matrix built from app.url_map: every route must have an entry here, so a new
+route without a decision about who may use it fails the suite."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import login
+from tests.helpers import PDF
+
+STAFF = ("admin", "procurement", "risk")
+BUYER = ("admin", "procurement")
+RISK = ("admin", "risk")
+ALL = ("admin", "procurement", "risk", "vendor")
+PUBLIC = "public"
+
+# endpoint -> roles that may use it (PUBLIC: no sign-in needed).
+WEB = {
+    "static": PUBLIC,
+    "main.index": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.invitation_accept": PUBLIC,
+    "auth.logout": ALL,
+    "auth.token_create": ALL,
+    "main.dashboard": STAFF,
+    "admin.index": ("admin",),
+    "admin.library_index": ("admin",),
+    "procurement.vendor_list": STAFF,
+    "procurement.vendor_detail": STAFF,
+    "procurement.vendor_create": BUYER,
+    "procurement.vendor_edit": BUYER,
+    "procurement.assessment_issue": BUYER,
+    "procurement.contact_create": BUYER,
+    "procurement.assessment_cancel": BUYER,
+    "portal.index": ("vendor",),
+    "portal.assessment_answer": ("vendor",),
+    "portal.answer_autosave": ("vendor",),
+    "portal.evidence_upload": ("vendor",),
+    "portal.evidence_delete": ("vendor",),
+    "portal.evidence_download": ("vendor",),
+    "portal.assessment_submit": ("vendor",),
+    "review.queue": STAFF,
+    "review.assessment_review": STAFF,
+    "review.review_start": RISK,
+    "review.review_decision": RISK,
+    "review.evidence_verify": RISK,
+    "review.evidence_download": STAFF,
+}
+
+API = {
+    "api.openapi_json": PUBLIC,
+    "api.token_create": PUBLIC,
+    "api.me_get": ALL,
+    "api.intake_get": ALL,
+    "api.vendors_list": STAFF,
+    "api.vendors_create": BUYER,
+    "api.vendor_get": ALL,
+    "api.vendor_patch": BUYER,
+    "api.vendor_contact_create": BUYER,
+    "api.questionnaires_list": STAFF,
+    "api.questionnaire_get": STAFF,
+    "api.controls_list": STAFF,
+    "api.assessments_list": ALL,
+    "api.assessments_create": BUYER,
+    "api.assessment_get": ALL,
+    "api.assessment_questions": ALL,
+    "api.assessment_answers": ALL,
+    "api.answer_put": ("vendor",),
+    "api.assessment_submit": ("vendor",),
+    "api.assessment_review": RISK,
+    "api.assessment_cancel": BUYER,
+    "api.assessment_score": STAFF,
+    "api.assessment_evidence_list": ALL,
+    "api.assessment_evidence_upload": ("vendor",),
+    "api.evidence_get": ALL,
+    "api.evidence_delete": ("vendor",),
+    "api.evidence_download": ALL,
+    "api.evidence_verify": RISK,
+    "api.findings_list": RISK,
+    "api.findings_create": RISK,
+    "api.finding_patch": RISK,
+    "api.portfolio_summary": STAFF,
+}
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_has_a_permission_entry(app):
+    missing = sorted({r.endpoint for r, _ in _rules(app)} - set(WEB) - set(API))
+    assert not missing, f"Add these endpoints to the permission matrix: {missing}"
+    stale = sorted((set(WEB) | set(API)) - {r.endpoint for r, _ in _rules(app)})
+    assert not stale, f"Entries without a route: {stale}"
+
+
+@pytest.fixture
+def world(make, db):
+    """One vendor with an issued assessment, a contact and a piece of evidence."""
+    from vendorassure.models import Evidence
+    from vendorassure.services import evidence as evidence_service
+    from vendorassure.services import findings
+
+    vendor = make.vendor(level="low")
+    assessment = make.assessment(vendor)
+    contact = make.user("vendor", vendor=vendor)
+    first = assessment.questionnaire.questions[0]
+    evidence_service.upload_evidence(contact, assessment, "policy.pdf", PDF, "policy")
+    ev = db.session.scalar(db.select(Evidence))
+    finding = findings.create_finding(make.user("risk"), assessment, {"title": "Gap", "severity": "low"})
+    return {
+        "vendor_id": vendor.id, "assessment_id": assessment.id, "evidence_id": ev.id,
+        "finding_id": finding.id, "question_key": first.key, "key": "iso42001-ai-vendor-lite",
+        "token": "not-a-token", "version": 1, "filename": "css/app.css", "contact": contact,
+        "vendor": vendor,
+    }
+
+
+def _url(rule, world) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(world[m.group(1)]), rule.rule)
+
+
+def _user_for(role, make, world):
+    if role == "vendor":
+        return world["contact"]
+    return make.user(role)
+
+
+@pytest.mark.parametrize("role", ["admin", "procurement", "risk", "vendor"])
+def test_web_routes_refuse_roles_that_may_not_use_them(app, make, world, role):
+    user = _user_for(role, make, world)
+    checked = 0
+    for rule, method in _rules(app):
+        allowed = WEB.get(rule.endpoint)
+        if allowed is None or allowed == PUBLIC or rule.endpoint == "auth.logout":
+            continue
+        client = app.test_client()
+        login(client, user)
+        response = client.open(_url(rule, world), method=method, data={})
+        if role in allowed:
+            assert response.status_code != 403, (method, rule.rule, role)
+        else:
+            assert response.status_code == 403, (method, rule.rule, role, response.status_code)
+        checked += 1
+    assert checked > 20
+
+
+def test_web_routes_send_anonymous_users_to_sign_in(app, world):
+    client = app.test_client()
+    for rule, method in _rules(app):
+        if WEB.get(rule.endpoint, PUBLIC) == PUBLIC:
+            continue
+        response = client.open(_url(rule, world), method=method, data={})
+        assert response.status_code == 302, (method, rule.rule)
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["admin", "procurement", "risk", "vendor"])
+def test_api_routes_refuse_roles_that_may_not_use_them(app, make, world, api, role):
+    client = api(_user_for(role, make, world))
+    for rule, method in _rules(app):
+        allowed = API.get(rule.endpoint)
+        if allowed is None or allowed == PUBLIC:
+            continue
+        response = client.client.open(_url(rule, world), method=method, json={},
+                                      headers={"Authorization": f"Bearer {client.token}"})
+        if role in allowed:
+            assert response.status_code != 403, (method, rule.rule, role, response.get_json())
+        else:
+            assert response.status_code == 403, (method, rule.rule, role, response.status_code)
+            assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_api_routes_need_a_token(app, world):
+    client = app.test_client()
+    for rule, method in _rules(app):
+        if API.get(rule.endpoint, PUBLIC) == PUBLIC:
+            continue
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}):
+            response = client.open(_url(rule, world), method=method, json={}, headers=headers)
+            assert response.status_code == 401, (method, rule.rule, headers)
+            assert response.get_json()["error"]["code"] == "unauthorized"
