@@ -125,3 +125,29 @@ def store_result(assessment: Assessment, result) -> None:
         for c in result.controls
         if c.ref in ids
     )
+
+
+def current_details(assessment: Assessment) -> dict | None:
+    """Return the score explanation, rebuilding it when a batch rescore made it stale.
+
+    A batch rescore stores figures only. If the model in force produced them, the explanation is
+    recomputed (about a millisecond); if another model file did (`rescore --model`), the stored
+    explanation is returned with the new figures and says which model explained it.
+    """
+    details = assessment.score_details
+    if assessment.scored_at is None or details is None:
+        return None
+    if details.get("model_version") == assessment.scoring_model_version:
+        return details
+    if scoring_model().version == assessment.scoring_model_version:
+        score_assessment_now(assessment)
+        db.session.commit()
+        return assessment.score_details
+    return {
+        **details,
+        "risk_score": assessment.risk_score,
+        "rating": assessment.rating,
+        "effectiveness": assessment.effectiveness,
+        "model_version": assessment.scoring_model_version,
+        "explanation_model_version": details.get("model_version"),
+    }
