@@ -35,3 +35,16 @@ def test_defaults_keep_data_under_instance(tmp_path, monkeypatch):
     assert settings["EVIDENCE_DIR"] == str(tmp_path / "evidence")
     assert settings["MAIL_OUTBOX_DIR"] == str(tmp_path / "outbox")
     assert settings["MAIL_SERVER"] is None
+
+
+def test_review_settings_come_from_the_environment(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("REASSESSMENT_MONTHS", "critical=3,high=6,medium=12,low=24")
+    monkeypatch.setenv("FINDING_CONTROL_THRESHOLD", "0.6")
+    settings = load_settings(str(tmp_path))
+    assert settings["REASSESSMENT_MONTHS"] == {"critical": 3, "high": 6, "medium": 12, "low": 24}
+    assert settings["FINDING_CONTROL_THRESHOLD"] == 0.6
+    monkeypatch.setenv("REASSESSMENT_MONTHS", "critical=soon")
+    with pytest.raises(ValueError, match="REASSESSMENT_MONTHS"):
+        load_settings(str(tmp_path))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
 
 from alembic.autogenerate import compare_metadata
@@ -36,8 +35,18 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(tmp_path):
                 diff = compare_metadata(context, db.metadata)
             assert diff == [], f"models and migrations disagree: {diff}"
             tables = set(inspect(engine).get_table_names())
-            assert {"users", "vendors", "assessments", "answers", "evidence", "audit_events",
-                    "api_tokens", "invitations", "questions", "controls"} <= tables
+            assert {
+                "users",
+                "vendors",
+                "assessments",
+                "answers",
+                "evidence",
+                "audit_events",
+                "api_tokens",
+                "invitations",
+                "questions",
+                "controls",
+            } <= tables
             downgrade(revision="base")
             assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
             engine.dispose()

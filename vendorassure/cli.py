@@ -11,7 +11,9 @@ from flask.cli import AppGroup
 
 from .services.errors import ServiceError
 
-questionnaires_cli = AppGroup("questionnaires", help="Validate and load the questionnaire library.")
+questionnaires_cli = AppGroup(
+    "questionnaires", help="Validate, load, export and import the questionnaire library."
+)
 users_cli = AppGroup("users", help="Manage users.")
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -63,6 +65,57 @@ def questionnaires_load(path: str | None):
     )
 
 
+@questionnaires_cli.command("export")
+@click.argument("key")
+@click.option("-o", "--output", required=True, help="File to write: .xlsx or .csv.")
+@click.option("--version", "version", type=int, default=None, help="Version (default: latest).")
+def questionnaires_export(key: str, output: str, version: int | None):
+    """Export a questionnaire version to .xlsx or .csv in the documented layout."""
+    from .services.library import EXPORT_FORMATS, export_questionnaire
+
+    fmt = Path(output).suffix.lower().lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        click.echo("Error: the output file must end in .xlsx or .csv.", err=True)
+        sys.exit(2)
+    try:
+        data, _ = export_questionnaire(key, version, fmt)
+    except ServiceError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    Path(output).write_bytes(data)
+    click.echo(f"Wrote {output} ({len(data)} bytes).")
+
+
+@questionnaires_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", required=True, help="Questionnaire key to store the file under.")
+@click.option("--title", default=None, help="Title (default: from the file or the latest version).")
+def questionnaires_import(file: str, key: str, title: str | None):
+    """Import a questionnaire from .xlsx, .csv or YAML as a new version (unchanged: no-op)."""
+    from .services.library import LibraryInvalid, import_upload
+
+    path = Path(file)
+    try:
+        result = import_upload(None, path.read_bytes(), path.name, key=key, title=title)
+    except LibraryInvalid as exc:
+        for note in exc.notes:
+            click.echo(f"note: {note}")
+        for problem in exc.details:
+            click.echo(str(problem), err=True)
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    except ServiceError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    qn = result.questionnaire
+    if result.created:
+        click.echo(f"Loaded {qn.key} as version {qn.version} ({len(qn.questions)} questions).")
+    else:
+        click.echo(f"{qn.key}: unchanged — already version {qn.version}.")
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option(
@@ -96,3 +149,9 @@ def demo_seed():
 def register(app) -> None:
     for group in (questionnaires_cli, users_cli, demo_cli):
         app.cli.add_command(group)
+    from .cli_reminders import reminders_cli  # the vendor-portal area owns that module
+
+    app.cli.add_command(reminders_cli)
+    from .cli_scoring import scoring_cli
+
+    app.cli.add_command(scoring_cli)

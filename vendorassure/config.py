@@ -30,6 +30,39 @@ def instance_secret(instance_path: str) -> str:
     return key
 
 
+def _tier_map(value: str | None, name: str) -> dict | None:
+    """Parse "critical=6,high=12,medium=24,low=36" into a dict of ints."""
+    if not value:
+        return None
+    pairs = {}
+    for part in value.split(","):
+        key, _, number = part.partition("=")
+        if key.strip() not in {"low", "medium", "high", "critical"} or not number.strip().isdigit():
+            raise ValueError(
+                f"{name}: expected e.g. critical=6,high=12,medium=24,low=36, got {value!r}"
+            )
+        pairs[key.strip()] = int(number)
+    return pairs
+
+
+def review_settings(env) -> dict:
+    """Review and portfolio settings that the environment overrides (defaults: settings_defaults)."""
+    out = {}
+    months = _tier_map(env.get("REASSESSMENT_MONTHS"), "REASSESSMENT_MONTHS")
+    if months:
+        out["REASSESSMENT_MONTHS"] = months
+    due = _tier_map(env.get("FINDING_DUE_DAYS"), "FINDING_DUE_DAYS")
+    if due:
+        out["FINDING_DUE_DAYS"] = due
+    if env.get("FINDING_CONTROL_THRESHOLD"):
+        out["FINDING_CONTROL_THRESHOLD"] = float(env["FINDING_CONTROL_THRESHOLD"])
+    if env.get("EXPIRY_WINDOWS"):
+        out["EXPIRY_WINDOWS"] = tuple(int(x) for x in env["EXPIRY_WINDOWS"].split(","))
+    if env.get("REASSESSMENT_NOTICE_DAYS"):
+        out["REASSESSMENT_NOTICE_DAYS"] = int(env["REASSESSMENT_NOTICE_DAYS"])
+    return out
+
+
 def load_settings(instance_path: str) -> dict:
     """Read every setting from the environment; defaults keep data under instance/."""
     env = os.environ
@@ -68,4 +101,5 @@ def load_settings(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PER_PAGE_DEFAULT": 50,
         "PER_PAGE_MAX": 200,
+        **review_settings(env),
     }

@@ -1,5 +1,7 @@
-// Vendor questionnaire: autosave per answer, show_if, N/A reasons, conflicts, and a local copy of
-// anything that could not be saved (for example when the session expired) so no typing is lost.
+// Vendor questionnaire: autosave per answer, show_if, N/A reasons, conflicts, carried-forward
+// confirmation, clarification threads, and a local copy of anything that could not be saved (for
+// example when the session expired) so no typing is lost. Without this script the form still
+// works: the "Save answers" button posts every answer and the buttons inside it post too.
 (function () {
   "use strict";
   var form = document.getElementById("answer-form");
@@ -29,6 +31,15 @@
     if (type === "number") { var n = Number(input.value.replace(",", ".")); return isNaN(n) ? input.value : n; }
     return input.value;
   }
+  // A value as the vendor reads it: option labels instead of stored codes.
+  function describe(key, value) {
+    if (value == null || (Array.isArray(value) && value.length === 0)) return "(no answer)";
+    var vals = Array.isArray(value) ? value : [value];
+    return vals.map(function (v) {
+      var input = box(key).querySelector('input[name="q__' + key + '"][value="' + String(v).replace(/"/g, '\\"') + '"]');
+      return input && input.parentNode ? input.parentNode.textContent.trim() : String(v);
+    }).join(", ");
+  }
   function payloadOf(key) {
     var el = box(key);
     var na = el.querySelector('[name="na__' + key + '"]');
@@ -39,9 +50,25 @@
       comment: comment ? comment.value : "", lock_version: Number(el.querySelector(".lock").value)
     };
   }
-  function setState(key, text, cls) {
+  function setState(key, text, cls, html) {
     var s = box(key).querySelector(".save-state");
-    s.textContent = text; s.className = "save-state " + (cls || "");
+    if (html) s.innerHTML = html; else s.textContent = text;
+    s.className = "save-state " + (cls || "");
+  }
+  function signInLink() {
+    var next = window.location.pathname;
+    return "/login?next=" + encodeURIComponent(next);
+  }
+  function expired(key) {
+    setState(key, "", "error",
+      "Not saved: your session has expired. Your answer is kept in this browser — " +
+      "<a href='" + signInLink() + "'>sign in again</a> and it will be saved when this page opens.");
+    var banner = document.getElementById("session-banner");
+    if (banner) banner.hidden = false;
+  }
+  function clearCarried(key) {
+    var el = box(key);
+    Array.prototype.forEach.call(el.querySelectorAll(".cf-chip, .cf-note"), function (n) { n.remove(); });
   }
   function applyValue(key, answer) {
     var el = box(key);
@@ -52,62 +79,86 @@
       else if (i.type === "checkbox") i.checked = Array.isArray(answer.value) && answer.value.indexOf(i.value) >= 0;
       else i.value = answer.value == null ? "" : answer.value;
     });
+    var na = el.querySelector('[name="na__' + key + '"]');
+    if (na && answer.na !== undefined) {
+      na.checked = !!answer.na; el.querySelector(".na-reason").hidden = !answer.na;
+      el.querySelector('[name="na_reason__' + key + '"]').value = answer.na_reason || "";
+    }
   }
   function showConflict(key, current, mine) {
     var el = box(key), old = el.querySelector(".conflict");
     if (old) old.remove();
     var div = document.createElement("div");
-    div.className = "conflict"; div.setAttribute("role", "alert");
+    div.className = "conflict"; div.setAttribute("role", "alert"); div.tabIndex = -1;
     var who = current && current.answered_by ? current.answered_by : "someone else";
-    div.innerHTML = "<strong>" + who + " changed this answer after you opened the page.</strong><br>" +
-      "Saved version: <code class='theirs'></code><br>Your version: <code class='mine'></code><br>";
-    div.querySelector(".theirs").textContent = JSON.stringify(current ? current.value : null);
-    div.querySelector(".mine").textContent = JSON.stringify(mine.value);
+    div.innerHTML = "<strong class='who'></strong><br>" +
+      "Saved version: <code class='theirs'></code><br>Your version: <code class='mine'></code><br>" +
+      "<span class='small'>Nothing was overwritten. Choose which one to keep.</span><br>";
+    div.querySelector(".who").textContent = who + " changed this answer after you opened the page.";
+    var theirs = current ? (current.na ? "Not applicable: " + current.na_reason : describe(key, current.value)) : "(no answer)";
+    div.querySelector(".theirs").textContent = theirs;
+    div.querySelector(".mine").textContent = mine.na ? "Not applicable: " + mine.na_reason : describe(key, mine.value);
     var keep = document.createElement("button"); keep.type = "button"; keep.className = "btn small"; keep.textContent = "Keep my version";
     var take = document.createElement("button"); take.type = "button"; take.className = "btn small secondary"; take.textContent = "Use the saved version";
     keep.onclick = function () { el.querySelector(".lock").value = current ? current.lock_version : 0; div.remove(); save(key); };
-    take.onclick = function () { applyValue(key, current); div.remove(); dropDraft(key); setState(key, "Using the saved version.", "saved"); evaluateShowIf(); };
+    take.onclick = function () { applyValue(key, current || { value: null, lock_version: 0 }); div.remove(); dropDraft(key); setState(key, "Using the saved version.", "saved"); evaluateShowIf(); };
     div.appendChild(keep); div.appendChild(document.createTextNode(" ")); div.appendChild(take);
-    el.appendChild(div);
+    el.insertBefore(div, el.querySelector(".thread"));
+    div.focus();
   }
-  function updateProgress(p, missing) {
+  function updateProgress(p, missing, sections) {
     var bar = document.getElementById("progress-bar"), txt = document.getElementById("progress-text");
-    if (bar) bar.style.width = p.percent + "%";
+    if (bar) { bar.style.width = p.percent + "%"; bar.parentNode.setAttribute("aria-valuenow", p.percent); }
     if (txt) txt.textContent = p.answered_required + " of " + p.required + " required answered (" + p.percent + "%)";
+    Object.keys(sections || {}).forEach(function (s) {
+      var c = document.querySelector('.count[data-section="' + s + '"]');
+      if (c) { c.textContent = sections[s][0] + "/" + sections[s][1]; c.classList.toggle("done", sections[s][0] === sections[s][1]); }
+    });
     var boxEl = document.getElementById("missing-box");
     if (boxEl && missing) {
       boxEl.innerHTML = "";
       if (missing.length === 0) { var p0 = document.createElement("p"); p0.id = "missing-none"; p0.textContent = "All required questions are answered."; boxEl.appendChild(p0); return; }
       var p1 = document.createElement("p"); p1.innerHTML = "<strong></strong>";
-      p1.firstChild.textContent = missing.length + " required question" + (missing.length === 1 ? " still needs" : "s still need") + " an answer:";
+      p1.firstChild.textContent = missing.length + " question" + (missing.length === 1 ? " still needs" : "s still need") + " your answer or confirmation:";
       var ul = document.createElement("ul"); ul.className = "missing-list"; ul.id = "missing-list";
-      missing.forEach(function (k) { var li = document.createElement("li"), a = document.createElement("a"); a.href = "#q-" + k; a.textContent = k; li.appendChild(a); ul.appendChild(li); });
+      missing.forEach(function (k) {
+        var li = document.createElement("li"), a = document.createElement("a"), legend = box(k) && box(k).querySelector("legend");
+        a.href = "#q-" + k; a.dataset.key = k;
+        a.textContent = legend ? legend.textContent.replace(/\s*\*\s*$/, "").replace(/\s+/g, " ").trim().slice(0, 95) : k;
+        li.appendChild(a); ul.appendChild(li);
+      });
       boxEl.appendChild(p1); boxEl.appendChild(ul);
     }
   }
-  function save(key) {
-    var payload = payloadOf(key);
-    if (payload.na && !payload.na_reason.trim()) { setState(key, "Say why it does not apply, then it saves.", "error"); return; }
-    keepDraft(key, payload);
-    setState(key, "Saving…");
-    fetch(urlTemplate.replace("__KEY__", encodeURIComponent(key)), {
+  function post(url, payload) {
+    return fetch(url, {
       method: "POST", credentials: "same-origin", redirect: "manual",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
       body: JSON.stringify(payload)
     }).then(function (r) {
-      if (r.type === "opaqueredirect" || r.status === 401 || r.status === 302) {
-        setState(key, "Your session has expired. Sign in again in another tab; this answer is kept in your browser and saves when you return.", "error");
-        return null;
-      }
+      var type = r.headers.get("Content-Type") || "";
+      // A redirect to the sign-in page, or an HTML CSRF error: the session is gone.
+      if (r.type === "opaqueredirect" || r.status === 401 || r.status === 302 || type.indexOf("json") < 0) return { expired: true };
       return r.json().then(function (body) { return { status: r.status, body: body }; });
-    }).then(function (res) {
-      if (!res) return;
+    });
+  }
+  function afterSave(res) {
+    updateProgress(res.body.progress, res.body.missing, res.body.sections);
+    applyVisible(res.body.visible);
+  }
+  function save(key) {
+    var payload = payloadOf(key);
+    keepDraft(key, payload);
+    if (payload.na && !payload.na_reason.trim()) { setState(key, "Say why it does not apply, then it saves.", "error"); return; }
+    setState(key, "Saving…");
+    post(urlTemplate.replace("__KEY__", encodeURIComponent(key)), payload).then(function (res) {
+      if (res.expired) { expired(key); return; }
       if (res.status === 200) {
         dropDraft(key);
         box(key).querySelector(".lock").value = res.body.answer.lock_version;
         var t = new Date(); setState(key, "Saved " + t.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), "saved");
-        updateProgress(res.body.progress, res.body.missing);
-        applyVisible(res.body.visible);
+        clearCarried(key);
+        afterSave(res);
       } else if (res.status === 409 && res.body.error.current !== undefined) {
         setState(key, "Not saved: this answer changed elsewhere.", "error");
         showConflict(key, res.body.error.current, payload);
@@ -115,6 +166,27 @@
         setState(key, "Not saved: " + res.body.error.message, "error");
       }
     }).catch(function () { setState(key, "Not saved (no connection). Kept in your browser; it will retry on the next change.", "error"); });
+  }
+  function confirmOne(key) {
+    post(form.dataset.confirmUrl, { keys: [key] }).then(function (res) {
+      if (res.expired) { expired(key); return; }
+      if (res.status === 200) { clearCarried(key); setState(key, "Confirmed.", "saved"); afterSave(res); }
+      else setState(key, "Not confirmed: " + res.body.error.message, "error");
+    });
+  }
+  function postMessage(key) {
+    var el = box(key), text = el.querySelector('[name="thread__' + key + '"]');
+    if (!text.value.trim()) { text.focus(); return; }
+    post(form.dataset.commentUrl, { question_key: key, body: text.value }).then(function (res) {
+      if (res.expired) { expired(key); return; }
+      if (res.status === 201) {
+        var li = document.createElement("li"); li.className = "msg msg-vendor";
+        var meta = document.createElement("span"); meta.className = "small muted"; meta.textContent = res.body.comment.author + " · just now";
+        li.appendChild(meta); li.appendChild(document.createElement("br")); li.appendChild(document.createTextNode(res.body.comment.body));
+        document.getElementById("thread-" + key).appendChild(li);
+        text.value = "";
+      } else setState(key, "Message not sent: " + res.body.error.message, "error");
+    });
   }
   function applyVisible(list) {
     var visible = {}; list.forEach(function (k) { visible[k] = true; });
@@ -134,34 +206,51 @@
       visible[key] = ok; el.hidden = !ok;
     });
   }
+  function isTyping(t) { return t.tagName === "TEXTAREA" || (t.tagName === "INPUT" && (t.type === "text" || t.type === "date")); }
+  form.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button[name=confirm_key], button[name=post_comment]");
+    if (!btn) return;
+    ev.preventDefault();
+    if (btn.name === "confirm_key") confirmOne(btn.value); else postMessage(btn.value);
+  });
   form.addEventListener("change", function (ev) {
     var q = ev.target.closest(".question"); if (!q) return;
-    if (ev.target.classList.contains("na-toggle")) q.querySelector(".na-reason").hidden = !ev.target.checked;
+    if ((ev.target.name || "").indexOf("thread__") === 0) return;
+    if (ev.target.classList.contains("na-toggle")) {
+      var reason = q.querySelector(".na-reason"); reason.hidden = !ev.target.checked;
+      if (ev.target.checked) reason.querySelector("input").focus();
+    }
     evaluateShowIf();
-    if (ev.target.type === "text" || ev.target.tagName === "TEXTAREA") return; // handled by input
+    if (isTyping(ev.target) && ev.target.type !== "date") return; // handled by input
     save(q.dataset.key);
   });
   form.addEventListener("input", function (ev) {
     var q = ev.target.closest(".question"); if (!q) return;
-    if (ev.target.type !== "text" && ev.target.tagName !== "TEXTAREA") return;
+    if (!isTyping(ev.target) || ev.target.type === "date") return;
+    if ((ev.target.name || "").indexOf("thread__") === 0) return;
     var key = q.dataset.key;
     keepDraft(key, payloadOf(key));
     setState(key, "Editing…");
     clearTimeout(timers[key]);
     timers[key] = setTimeout(function () { save(key); }, 700);
   });
+  // Without this script every N/A reason field stays visible; with it, only for ticked N/A boxes.
+  Array.prototype.forEach.call(form.querySelectorAll(".na-toggle"), function (t) {
+    t.closest(".question").querySelector(".na-reason").hidden = !t.checked;
+  });
   // Restore anything typed but never saved (an expired session, a lost connection).
   var pending = drafts();
   Object.keys(pending).forEach(function (key) {
     if (!box(key)) return;
     var d = pending[key];
-    applyValue(key, { value: d.value, lock_version: d.lock_version });
-    var na = box(key).querySelector('[name="na__' + key + '"]');
-    if (na) { na.checked = d.na; box(key).querySelector(".na-reason").hidden = !d.na; box(key).querySelector('[name="na_reason__' + key + '"]').value = d.na_reason || ""; }
+    applyValue(key, d);
     var c = box(key).querySelector('[name="comment__' + key + '"]'); if (c) c.value = d.comment || "";
     setState(key, "Restored your unsaved answer; saving…");
     save(key);
   });
   evaluateShowIf();
-  document.getElementById("autosave-note") && (document.getElementById("autosave-note").textContent = "Answers save automatically as you go.");
+  var summary = document.getElementById("error-summary") || document.getElementById("evidence-error-summary");
+  if (summary) summary.focus();
+  var note = document.getElementById("autosave-note");
+  if (note) note.textContent = "Answers save automatically as you go; the button saves everything at once.";
 })();

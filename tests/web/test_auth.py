@@ -36,9 +36,12 @@ def test_repeated_failures_lock_the_account(app, client, make, db):
 
 def test_next_redirect_only_stays_on_site(client, make):
     user = make.user("procurement")
-    for target, expected in [("/procurement/vendors", "/procurement/vendors"),
-                             ("https://evil.example/", "/dashboard"), ("//evil.example", "/dashboard"),
-                             ("javascript:alert(1)", "/dashboard")]:
+    for target, expected in [
+        ("/procurement/vendors", "/procurement/vendors"),
+        ("https://evil.example/", "/dashboard"),
+        ("//evil.example", "/dashboard"),
+        ("javascript:alert(1)", "/dashboard"),
+    ]:
         c = client.application.test_client()
         r = c.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
         assert r.headers["Location"].endswith(expected), (target, r.headers["Location"])
@@ -79,24 +82,39 @@ def test_csrf_is_required_on_every_form(app, client, make):
     r = client.post("/procurement/vendors/new", data={"name": "No Token AI"})
     assert r.status_code == 400
     # The JSON API uses bearer tokens and is exempt.
-    assert client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}).status_code == 201
+    assert (
+        client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}).status_code
+        == 201
+    )
 
 
 def test_login_is_rate_limited_with_retry_after(app, make):
     app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
     user = make.user("procurement")
     client = app.test_client()
-    statuses = [client.post("/api/v1/tokens", json={"email": user.email, "password": "wrong-wrong"},
-                            environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code for _ in range(12)]
+    statuses = [
+        client.post(
+            "/api/v1/tokens",
+            json={"email": user.email, "password": "wrong-wrong"},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        ).status_code
+        for _ in range(12)
+    ]
     assert statuses[0] == 401 and statuses[-1] == 429
-    r = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD},
-                    environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    r = client.post(
+        "/api/v1/tokens",
+        json={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
     assert r.get_json()["error"]["code"] == "rate_limited"
     # The limit is per client address: another address is not affected.
     fresh = make.user("procurement")
-    other = app.test_client().post("/api/v1/tokens", json={"email": fresh.email, "password": PASSWORD},
-                                   environ_base={"REMOTE_ADDR": "10.9.9.10"})
+    other = app.test_client().post(
+        "/api/v1/tokens",
+        json={"email": fresh.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.9.10"},
+    )
     assert other.status_code == 201
 
 

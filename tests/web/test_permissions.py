@@ -27,6 +27,11 @@ WEB = {
     "main.dashboard": STAFF,
     "admin.index": ("admin",),
     "admin.library_index": ("admin",),
+    "admin.questionnaire_upload": ("admin",),
+    "admin.questionnaire_preview": ("admin",),
+    "admin.questionnaire_coverage": ("admin",),
+    "admin.questionnaire_export": ("admin",),
+    "admin.control_list": STAFF,
     "procurement.vendor_list": STAFF,
     "procurement.vendor_detail": STAFF,
     "procurement.vendor_create": BUYER,
@@ -47,6 +52,21 @@ WEB = {
     "review.review_decision": RISK,
     "review.evidence_verify": RISK,
     "review.evidence_download": STAFF,
+    "review.finding_list": STAFF,
+    "review.finding_edit": STAFF,
+    "review.assessment_export": STAFF,
+    "review.assessment_assign": RISK,
+    "review.answer_flag": RISK,
+    "review.clarification_request": RISK,
+    "review.findings_propose": RISK,
+    "review.finding_create": RISK,
+    "review.finding_update": RISK,
+    "main.vendor_register": STAFF,
+    "main.vendor_overview": STAFF,
+    "main.portfolio_export": STAFF,
+    "main.evidence_pack_export": STAFF,
+    "main.vendor_findings": ("vendor",),
+    "main.vendor_finding_plan": ("vendor",),
 }
 
 API = {
@@ -62,6 +82,8 @@ API = {
     "api.questionnaires_list": STAFF,
     "api.questionnaire_get": STAFF,
     "api.controls_list": STAFF,
+    "api.questionnaire_export": STAFF,
+    "api.questionnaire_import": ("admin",),
     "api.assessments_list": ALL,
     "api.assessments_create": BUYER,
     "api.assessment_get": ALL,
@@ -78,7 +100,15 @@ API = {
     "api.evidence_delete": ("vendor",),
     "api.evidence_download": ALL,
     "api.evidence_verify": RISK,
-    "api.findings_list": RISK,
+    "api.findings_list": (*RISK, "vendor"),
+    "api.finding_get": (*RISK, "vendor"),
+    "api.finding_respond": ("vendor",),
+    "api.findings_propose": RISK,
+    "api.answer_flag": RISK,
+    "api.clarification_create": RISK,
+    "api.assessment_export": STAFF,
+    "api.portfolio_export": STAFF,
+    "api.evidence_pack_export": STAFF,
     "api.findings_create": RISK,
     "api.finding_patch": RISK,
     "api.portfolio_summary": STAFF,
@@ -111,11 +141,20 @@ def world(make, db):
     first = assessment.questionnaire.questions[0]
     evidence_service.upload_evidence(contact, assessment, "policy.pdf", PDF, "policy")
     ev = db.session.scalar(db.select(Evidence))
-    finding = findings.create_finding(make.user("risk"), assessment, {"title": "Gap", "severity": "low"})
+    finding = findings.create_finding(
+        make.user("risk"), assessment, {"title": "Gap", "severity": "low"}
+    )
     return {
-        "vendor_id": vendor.id, "assessment_id": assessment.id, "evidence_id": ev.id,
-        "finding_id": finding.id, "question_key": first.key, "key": "iso42001-ai-vendor-lite",
-        "token": "not-a-token", "version": 1, "filename": "css/app.css", "contact": contact,
+        "vendor_id": vendor.id,
+        "assessment_id": assessment.id,
+        "evidence_id": ev.id,
+        "finding_id": finding.id,
+        "question_key": first.key,
+        "key": "iso42001-ai-vendor-lite",
+        "token": "not-a-token",
+        "version": 1,
+        "filename": "css/app.css",
+        "contact": contact,
         "vendor": vendor,
     }
 
@@ -166,8 +205,12 @@ def test_api_routes_refuse_roles_that_may_not_use_them(app, make, world, api, ro
         allowed = API.get(rule.endpoint)
         if allowed is None or allowed == PUBLIC:
             continue
-        response = client.client.open(_url(rule, world), method=method, json={},
-                                      headers={"Authorization": f"Bearer {client.token}"})
+        response = client.client.open(
+            _url(rule, world),
+            method=method,
+            json={},
+            headers={"Authorization": f"Bearer {client.token}"},
+        )
         if role in allowed:
             assert response.status_code != 403, (method, rule.rule, role, response.get_json())
         else:

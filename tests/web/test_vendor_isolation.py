@@ -12,22 +12,41 @@ from tests.helpers import PDF
 from tests.web.test_permissions import API, PUBLIC, WEB, _rules
 
 ID_PARAMS = {"vendor_id", "assessment_id", "evidence_id", "finding_id"}
+# A body each endpoint would accept, so that only the foreign id can be the reason for the 404.
+BODIES = {
+    "api.finding_respond": {"plan": "We will fix it by March."},
+    "api.comments_create": {"body": "Hello", "question_key": None},
+}
 
 
 def _two_vendors(make, db):
     from vendorassure.models import Evidence
     from vendorassure.services import evidence as evidence_service
+    from vendorassure.services import findings
 
     worlds = []
+    risk = make.user("risk")
     for name in ("Alpha AI", "Beta AI"):
         vendor = make.vendor(name=name)
         assessment = make.assessment(vendor)
         contact = make.user("vendor", vendor=vendor)
-        evidence_service.upload_evidence(contact, assessment, f"{name}.pdf", PDF + name.encode(), "policy")
+        evidence_service.upload_evidence(
+            contact, assessment, f"{name}.pdf", PDF + name.encode(), "policy"
+        )
         ev = db.session.scalar(select(Evidence).filter_by(assessment_id=assessment.id))
-        worlds.append({"vendor_id": vendor.id, "assessment_id": assessment.id, "evidence_id": ev.id,
-                       "finding_id": 10**6, "question_key": assessment.questionnaire.questions[0].key,
-                       "user": contact})
+        finding = findings.create_finding(
+            risk, assessment, {"title": f"{name} gap", "severity": "low"}
+        )
+        worlds.append(
+            {
+                "vendor_id": vendor.id,
+                "assessment_id": assessment.id,
+                "evidence_id": ev.id,
+                "finding_id": finding.id,
+                "question_key": assessment.questionnaire.questions[0].key,
+                "user": contact,
+            }
+        )
     return worlds
 
 
@@ -47,7 +66,10 @@ def _url(rule, world):
 def _counts(db):
     from vendorassure.models import Answer, AuditEvent, Evidence
 
-    return [db.session.scalar(select(func.count()).select_from(m)) for m in (Answer, Evidence, AuditEvent)]
+    return [
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Answer, Evidence, AuditEvent)
+    ]
 
 
 def test_vendor_web_pages_404_for_another_vendors_ids(app, make, db):
@@ -65,8 +87,13 @@ def test_vendor_web_pages_404_for_another_vendors_ids(app, make, db):
         if own is not None:
             assert own.status_code == 200, (rule.rule, own.status_code)
     assert _counts(db) == before
-    assert {"portal.assessment_answer", "portal.evidence_download", "portal.answer_autosave",
-            "portal.assessment_submit", "portal.evidence_upload"} <= set(checked)
+    assert {
+        "portal.assessment_answer",
+        "portal.evidence_download",
+        "portal.answer_autosave",
+        "portal.assessment_submit",
+        "portal.evidence_upload",
+    } <= set(checked)
 
 
 def test_vendor_api_paths_404_for_another_vendors_ids(app, make, db, api):
@@ -75,14 +102,30 @@ def test_vendor_api_paths_404_for_another_vendors_ids(app, make, db, api):
     before = _counts(db)
     checked = []
     for rule, method in _vendor_rules(app, API):
-        response = client.client.open(_url(rule, alpha), method=method, json={"value": "yes"},
-                                      headers={"Authorization": f"Bearer {client.token}"})
-        assert response.status_code == 404, (method, rule.rule, response.status_code, response.get_json())
+        body = BODIES.get(rule.endpoint, {"value": "yes"})
+        response = client.client.open(
+            _url(rule, alpha),
+            method=method,
+            json=body,
+            headers={"Authorization": f"Bearer {client.token}"},
+        )
+        assert response.status_code == 404, (
+            method,
+            rule.rule,
+            response.status_code,
+            response.get_json(),
+        )
         assert response.get_json()["error"]["code"] == "not_found"
         checked.append(rule.endpoint)
     assert _counts(db)[:2] == before[:2]
-    assert {"api.assessment_get", "api.answer_put", "api.evidence_download", "api.vendor_get",
-            "api.assessment_submit", "api.assessment_evidence_upload"} <= set(checked)
+    assert {
+        "api.assessment_get",
+        "api.answer_put",
+        "api.evidence_download",
+        "api.vendor_get",
+        "api.assessment_submit",
+        "api.assessment_evidence_upload",
+    } <= set(checked)
 
 
 def test_vendor_lists_only_show_own_assessments(app, make, db, api):

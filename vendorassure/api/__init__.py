@@ -1,6 +1,12 @@
 """JSON API v1 blueprint."""
 
-from . import routes  # noqa: F401  (registers the routes on bp)
+from . import (  # noqa: F401  (each module registers its routes on bp)
+    findings_routes,
+    library_routes,
+    portal_routes,
+    reports_routes,
+    routes,
+)
 from .core import bp
 
 __all__ = ["bp"]

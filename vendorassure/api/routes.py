@@ -6,17 +6,17 @@ from datetime import date
 from typing import Any, Literal
 
 from flask import Response, jsonify, request
-from pydantic import Field
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import STAFF_ROLES, Assessment, Control, Evidence, Finding, Vendor
-from ..services import access, assessments, evidence, findings, library, portfolio, vendors
+from ..models import STAFF_ROLES, Assessment, Control, Evidence, Vendor
+from ..services import access, assessments, evidence, library, portfolio, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, NotFound
+from ..services.scoring import current_details
 from ..storage import get_storage
 from .core import Paging, Query, Schema, bp, current_user, endpoint, page_body, paginate
-from .serializers import assessment_json, evidence_json, finding_json, user_json, vendor_json
+from .serializers import assessment_json, evidence_json, user_json, vendor_json
 
 STAFF = STAFF_ROLES
 ANY = (*STAFF_ROLES, "vendor")
@@ -93,36 +93,6 @@ class Review(Schema):
 
 class Cancel(Schema):
     reason: str = ""
-
-
-class FindingCreate(Schema):
-    assessment_id: int
-    title: str = Field(min_length=1)
-    severity: str = "medium"
-    control: str | None = None
-    description: str = ""
-    remediation: str = ""
-    due_date: str | None = None
-    owner_id: int | None = None
-
-
-class FindingPatch(Schema):
-    title: str | None = None
-    severity: str | None = None
-    control: str | None = None
-    description: str | None = None
-    remediation: str | None = None
-    due_date: str | None = None
-    owner_id: int | None = None
-    status: str | None = None
-    accepted_until: str | None = None
-    acceptance_reason: str | None = None
-
-
-class FindingQuery(Paging):
-    status: str | None = None
-    vendor_id: int | None = None
-    assessment_id: int | None = None
 
 
 class QuestionnaireQuery(Query):
@@ -471,12 +441,13 @@ def assessment_cancel(assessment_id: int, body: Cancel):
 @endpoint("/assessments/<int:assessment_id>/score", "GET", "Score with its explanation", STAFF)
 def assessment_score(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
-    if a.score_details is None:
+    details = current_details(a)
+    if details is None:
         raise NotFound(
             f"Assessment {assessment_id} has not been scored yet (it is scored on submit)."
         )
     return {
-        **a.score_details,
+        **details,
         "computed_rating": a.rating,
         "override_rating": a.override_rating,
         "override_reason": a.override_reason,
@@ -595,51 +566,6 @@ def evidence_verify(evidence_id: int, body: Verification):
         current_user(), ev, body.decision, body.note, body.scope_covers_service, body.accredited
     )
     return evidence_json(ev, True)
-
-
-# --- findings --------------------------------------------------------------------------------
-
-
-@endpoint("/findings", "GET", "List findings", ("risk", "admin"), query=FindingQuery)
-def findings_list(query: FindingQuery):
-    stmt = select(Finding)
-    if query.status:
-        stmt = stmt.where(Finding.status == query.status)
-    if query.vendor_id is not None:
-        stmt = stmt.where(Finding.vendor_id == query.vendor_id)
-    if query.assessment_id is not None:
-        stmt = stmt.where(Finding.assessment_id == query.assessment_id)
-    rows, total = paginate(stmt, query.page, query.per_page, (Finding.id.desc(),))
-    return page_body([finding_json(f) for f in rows], query.page, query.per_page, total)
-
-
-@endpoint("/findings", "POST", "Raise a finding", ("risk", "admin"), body=FindingCreate, status=201)
-def findings_create(body: FindingCreate):
-    a = db.session.get(Assessment, body.assessment_id)
-    if a is None:
-        from ..services.errors import InvalidValues
-
-        raise InvalidValues(
-            f"Assessment {body.assessment_id} does not exist.",
-            {"assessment_id": "Unknown assessment."},
-        )
-    data = body.model_dump(exclude={"assessment_id"}, exclude_none=True)
-    return finding_json(findings.create_finding(current_user(), a, data))
-
-
-@endpoint(
-    "/findings/<int:finding_id>",
-    "PATCH",
-    "Edit a finding or change its status",
-    ("risk", "admin"),
-    body=FindingPatch,
-)
-def finding_patch(finding_id: int, body: FindingPatch):
-    f = access.get_finding(current_user(), finding_id)
-    changes = body.model_dump(exclude_unset=True)
-    if not changes:
-        raise BadInput("Send at least one field to change.", {"body": "No fields."})
-    return finding_json(findings.update_finding(current_user(), f, changes))
 
 
 # --- portfolio -------------------------------------------------------------------------------

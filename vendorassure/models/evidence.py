@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +38,12 @@ class Evidence(db.Model):
     certification_body: Mapped[str] = mapped_column(String(200), default="")
     certificate_number: Mapped[str] = mapped_column(String(100), default="")
     scope: Mapped[str] = mapped_column(Text, default="")
+    # The certified standard and its edition, e.g. "ISO/IEC 42001" and "2023".
+    standard: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    edition: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    # The accreditation body that accredits the certification body, or not_accredited.
+    accreditation_body: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    not_accredited: Mapped[bool] = mapped_column(default=False, server_default=false())
     issued_on: Mapped[date | None]
     expires_on: Mapped[date | None]
     verification: Mapped[str] = mapped_column(String(20), default="pending")
@@ -51,6 +57,11 @@ class Evidence(db.Model):
 
     question = relationship("Question")
     verified_by = relationship("User", foreign_keys=[verified_by_id])
+
+    @property
+    def in_library(self) -> bool:
+        """Evidence without an assessment sits in the vendor's certificate library."""
+        return self.assessment_id is None
 
     @property
     def is_certificate(self) -> bool:

@@ -11,7 +11,9 @@ from ..extensions import db
 from ._base import utcnow
 
 SEVERITIES = ("low", "medium", "high", "critical")
-FINDING_STATUSES = ("open", "remediating", "closed", "risk_accepted")
+# "proposed" findings come from the scoring result; a reviewer confirms (open) or dismisses them.
+FINDING_STATUSES = ("proposed", "open", "remediating", "closed", "risk_accepted")
+ACTIVE_FINDING_STATUSES = ("open", "remediating")
 
 
 class Finding(db.Model):
@@ -31,9 +33,16 @@ class Finding(db.Model):
     remediation: Mapped[str] = mapped_column(Text, default="")
     accepted_until: Mapped[date | None]
     acceptance_reason: Mapped[str] = mapped_column(Text, default="")
+    # Where a proposed finding came from ("knockout:<question>", "control:<ref>"), "manual" else.
+    origin: Mapped[str] = mapped_column(String(120), default="manual")
+    shared_with_vendor: Mapped[bool] = mapped_column(default=False)
+    vendor_response: Mapped[str] = mapped_column(Text, default="")
+    vendor_responded_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     control = relationship("Control")
     owner = relationship("User", foreign_keys=[owner_id])
+    vendor = relationship("Vendor")
+    question = relationship("Question")

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import RATINGS, Answer, Assessment, Question, User, Vendor
+from ..models import RATINGS, Answer, Assessment, Question, Questionnaire, User, Vendor
 from ..models._base import utcnow
 from ..scoring import AnswerIn, visible_questions
 from . import audit
@@ -112,6 +112,7 @@ def issue_assessment(
         details={"questionnaire": qn.key, "version": qn.version, "due_date": due.isoformat()},
     )
     transition(actor, assessment, "sent")
+    carried = carry_forward(actor, assessment)
     db.session.commit()
     for contact in vendor.contacts:
         if contact.active and contact.password_hash:
@@ -119,9 +120,124 @@ def issue_assessment(
                 contact.email,
                 f"New assessment for {vendor.name}",
                 f"A new questionnaire ({qn.title}) is waiting for you, due {due}.\n"
-                f"Sign in at {current_app.config['BASE_URL']}/portal/",
+                + (
+                    f"{carried} answers from your last assessment are filled in already; "
+                    "please check and confirm them.\n"
+                    if carried
+                    else ""
+                )
+                + f"Sign in at {current_app.config['BASE_URL']}/portal/",
             )
     return assessment
+
+
+def carry_forward(actor, assessment: Assessment) -> int:
+    """Prefill answers from the vendor's last completed assessment with the same questionnaire key.
+
+    Copied answers are marked carried_forward and stay unconfirmed until the vendor touches or
+    confirms them; answers no longer valid for this questionnaire version are left out. The caller
+    commits. Returns how many answers were copied.
+    """
+    key = assessment.questionnaire.key
+    source = db.session.scalar(
+        select(Assessment)
+        .join(Assessment.questionnaire)
+        .where(
+            Assessment.vendor_id == assessment.vendor_id,
+            Assessment.status == "completed",
+            Assessment.id != assessment.id,
+            Questionnaire.key == key,
+        )
+        .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+    if source is None:
+        return 0
+    questions = {q.key: q for q in assessment.questionnaire.questions}
+    copied = []
+    for qkey, old in answer_map(source).items():
+        question = questions.get(qkey)
+        if question is None or not (old.na or old.value not in (None, "", [])):
+            continue
+        try:
+            value = validate_value(question, old.value, old.na, old.na_reason)
+        except InvalidValues:
+            continue  # the question changed in a way the old answer no longer fits
+        db.session.add(
+            Answer(
+                assessment_id=assessment.id,
+                question_id=question.id,
+                value=value,
+                na=old.na,
+                na_reason=old.na_reason if old.na else "",
+                comment=old.comment or "",
+                answered_by_id=old.answered_by_id,
+                carried_forward=True,
+            )
+        )
+        copied.append(qkey)
+    if copied:
+        audit.record(
+            actor,
+            "assessment.carried_forward",
+            assessment,
+            assessment_id=assessment.id,
+            vendor_id=assessment.vendor_id,
+            details={"from_assessment": source.id, "questions": copied},
+        )
+    return len(copied)
+
+
+def unconfirmed_keys(assessment: Assessment, answers: dict[str, Answer] | None = None) -> list:
+    """Keys of visible carried-forward answers the vendor has not confirmed yet, in order."""
+    answers = answer_map(assessment) if answers is None else answers
+    visible = visible_keys(assessment, answers)
+    return [
+        q.key
+        for q in question_defs(assessment.questionnaire)
+        if q.key in visible and answers.get(q.key) is not None and answers[q.key].carried_forward
+    ]
+
+
+def confirm_carried_forward(actor: User, assessment: Assessment, keys=None) -> list[str]:
+    """Confirm carried-forward answers as they are (all of them, or only the given keys)."""
+    require_role(actor, "vendor")
+    if assessment.status not in ("sent", "in_progress", "changes_requested"):
+        raise IllegalTransition(
+            f"Answers can no longer be changed: the assessment is "
+            f"{STATUS_LABELS[assessment.status].lower()}.",
+            {"status": assessment.status},
+        )
+    answers = answer_map(assessment)
+    if keys is not None:
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise InvalidValues("keys must be a list of question keys.", {"keys": "A list."})
+        unknown = [k for k in keys if k not in answers or not answers[k].carried_forward]
+        if unknown:
+            raise InvalidValues(
+                f"No carried-forward answer to confirm for: {', '.join(unknown)}.",
+                {"keys": "Not carried forward."},
+            )
+    chosen = [k for k, a in answers.items() if a.carried_forward and (keys is None or k in keys)]
+    if not chosen:
+        return []
+    if assessment.status != "in_progress":
+        transition(actor, assessment, "in_progress")
+    now = utcnow()
+    for k in chosen:
+        answers[k].carried_forward = False
+        answers[k].answered_by_id = actor.id
+        answers[k].updated_at = now
+    audit.record(
+        actor,
+        "answers.confirmed",
+        assessment,
+        assessment_id=assessment.id,
+        vendor_id=assessment.vendor_id,
+        details={"questions": sorted(chosen)},
+    )
+    db.session.commit()
+    return sorted(chosen)
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -140,6 +256,9 @@ def answers_in(answers: dict[str, Answer]) -> dict[str, AnswerIn]:
 
 def _is_answered(answer: Answer | None) -> bool:
     if answer is None:
+        return False
+    # A carried-forward answer counts once the vendor has confirmed it (or changed it).
+    if answer.carried_forward:
         return False
     if answer.na:
         return True
@@ -317,14 +436,21 @@ def visible_keys(assessment: Assessment, answers: dict[str, Answer] | None = Non
 
 
 def missing_required(assessment: Assessment, answers: dict[str, Answer] | None = None) -> list[str]:
-    """Keys of visible required questions without an answer, in questionnaire order."""
+    """Keys of visible questions that block submitting, in questionnaire order.
+
+    That is every required question without an answer, and every carried-forward answer (required
+    or not) that the vendor has not confirmed yet: nothing is submitted unseen.
+    """
     answers = answer_map(assessment) if answers is None else answers
     visible = visible_keys(assessment, answers)
-    return [
-        q.key
-        for q in question_defs(assessment.questionnaire)
-        if q.required and q.key in visible and not _is_answered(answers.get(q.key))
-    ]
+    out = []
+    for q in question_defs(assessment.questionnaire):
+        if q.key not in visible:
+            continue
+        a = answers.get(q.key)
+        if (q.required and not _is_answered(a)) or (a is not None and a.carried_forward):
+            out.append(q.key)
+    return out
 
 
 def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -> dict:
@@ -343,6 +469,9 @@ def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -
         "answered": total_answered,
         "visible": len(visible),
         "percent": percent,
+        "unconfirmed": sum(
+            1 for k in visible if answers.get(k) is not None and answers[k].carried_forward
+        ),
     }
 
 
@@ -355,12 +484,24 @@ def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
             f"{STATUS_LABELS[assessment.status].lower()}.",
             {"status": assessment.status},
         )
-    missing = missing_required(assessment)
+    answers = answer_map(assessment)
+    missing = missing_required(assessment, answers)
     if missing:
-        raise MissingAnswers(
-            f"{len(missing)} required question(s) still need an answer: {', '.join(missing)}.",
-            {"missing": missing},
-        )
+        unconfirmed = [
+            k for k in missing if answers.get(k) is not None and answers[k].carried_forward
+        ]
+        empty = [k for k in missing if k not in unconfirmed]
+        parts = []
+        if empty:
+            parts.append(
+                f"{len(empty)} required question(s) still need an answer: {', '.join(empty)}"
+            )
+        if unconfirmed:
+            parts.append(
+                f"{len(unconfirmed)} carried-forward answer(s) need your confirmation: "
+                f"{', '.join(unconfirmed)}"
+            )
+        raise MissingAnswers("; ".join(parts) + ".", {"missing": missing})
     if assessment.status != "in_progress":
         transition(actor, assessment, "in_progress")
     transition(actor, assessment, "submitted")

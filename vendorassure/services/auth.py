@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import ROLES, ApiToken, Invitation, User, Vendor
 from ..models._base import utcnow
 from . import audit
-from .errors import InvalidValues, NotAuthenticated
+from .errors import Conflict, InvalidValues, NotAuthenticated
 
 MIN_PASSWORD = 10
 # Checked against when the email is unknown, so both failures take the same time.
@@ -199,3 +199,87 @@ def accept_invitation(token: str, password: str, name: str | None = None) -> Use
     )
     db.session.commit()
     return user
+
+
+def open_invitations(user: User) -> list[Invitation]:
+    """A contact's invitations that are neither used nor revoked (expired ones included)."""
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .filter_by(user_id=user.id)
+            .where(Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+            .order_by(Invitation.id)
+        )
+    )
+
+
+def contact_state(user: User) -> tuple[str, Invitation | None]:
+    """Where a vendor contact stands: active, invited, expired, revoked or inactive."""
+    if user.password_hash:
+        return ("active" if user.active else "inactive"), None
+    latest = db.session.scalar(
+        select(Invitation).filter_by(user_id=user.id).order_by(Invitation.id.desc()).limit(1)
+    )
+    if latest is None or latest.revoked_at is not None:
+        return "revoked", latest
+    if latest.expires_at <= utcnow():
+        return "expired", latest
+    return "invited", latest
+
+
+def _revoke_open(actor, user: User, reason: str) -> int:
+    now = utcnow()
+    rows = open_invitations(user)
+    for inv in rows:
+        inv.revoked_at = now
+        audit.record(
+            actor,
+            "invitation.revoked",
+            inv,
+            vendor_id=inv.vendor_id,
+            assessment_id=inv.assessment_id,
+            details={"email": inv.email, "reason": reason},
+        )
+    return len(rows)
+
+
+def resend_invitation(actor, user: User) -> tuple[str, Invitation]:
+    """Withdraw a contact's earlier links and email a fresh one (procurement)."""
+    from ..models import Assessment
+    from .access import require_role
+    from .notify import send_invitation
+
+    require_role(actor, "procurement", "admin")
+    if user.role != "vendor":
+        raise InvalidValues("Only vendor contacts get invitations.", {"user_id": "Not a vendor."})
+    if user.password_hash:
+        raise Conflict(
+            f"{user.email} has already set a password and can sign in; no invitation needed.",
+            {"user_id": "Already active."},
+        )
+    _revoke_open(actor, user, "resent")
+    open_assessment = db.session.scalar(
+        select(Assessment.id)
+        .filter_by(vendor_id=user.vendor_id)
+        .where(Assessment.status.in_(("sent", "in_progress", "changes_requested")))
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    )
+    token, inv = new_invitation(user, actor, assessment_id=open_assessment)
+    db.session.commit()
+    send_invitation(inv, token, user.vendor)
+    return token, inv
+
+
+def revoke_invitation(actor, user: User) -> int:
+    """Withdraw every unused invitation link of a contact (procurement); returns how many."""
+    from .access import require_role
+
+    require_role(actor, "procurement", "admin")
+    count = _revoke_open(actor, user, "revoked")
+    if not count:
+        raise Conflict(
+            f"{user.email} has no open invitation to revoke.", {"user_id": "Nothing to revoke."}
+        )
+    db.session.commit()
+    return count

@@ -15,11 +15,36 @@ from ..models._base import utcnow
 from ..storage import get_storage
 from . import audit
 from .access import require_role
-from .errors import Conflict, IllegalTransition, InvalidValues, PayloadTooLarge, UnsupportedMedia
+from .errors import (
+    Conflict,
+    IllegalTransition,
+    InvalidValues,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMedia,
+)
 from .filetypes import ALLOWED, sniff
 from .scoring import score_assessment_now
 
-METADATA_LIMITS = {"certification_body": 200, "certificate_number": 100, "scope": 5000}
+METADATA_LIMITS = {
+    "certification_body": 200,
+    "certificate_number": 100,
+    "scope": 5000,
+    "standard": 100,
+    "edition": 50,
+    "accreditation_body": 200,
+}
+# What a certificate of each kind certifies against, used when the vendor leaves it blank.
+DEFAULT_STANDARDS = {
+    "iso42001_certificate": "ISO/IEC 42001",
+    "iso27001_certificate": "ISO/IEC 27001",
+    "iso27701_certificate": "ISO/IEC 27701",
+    "soc2_type2_report": "SOC 2 Type II (AICPA)",
+}
+# ISO certificates come from accredited (or not) certification bodies; SOC 2 from CPA firms.
+ACCREDITED_KINDS = ("iso42001_certificate", "iso27001_certificate", "iso27701_certificate")
+EXPIRY_WARNING_DAYS = 60
+OPEN_FOR_VENDOR = ("sent", "in_progress", "changes_requested")
 
 
 def clean_filename(name: str) -> str:
@@ -53,8 +78,25 @@ def _date(value, field: str) -> date | None:
         ) from None
 
 
-def check_metadata(kind: str, meta: dict) -> dict:
-    """Validate evidence kind and certificate metadata; return the cleaned values."""
+def _flag(value, field: str, fields: dict) -> bool:
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "y"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", "n"):
+        return False
+    fields[field] = "true or false."
+    return False
+
+
+def check_metadata(kind: str, meta: dict, require_full: bool = False) -> dict:
+    """Validate evidence kind and certificate metadata; return the cleaned values.
+
+    require_full (the portal form and the portal API) also asks ISO certificates for the
+    edition and for the accreditation body or an explicit "not accredited".
+    """
     fields = {}
     if kind not in EVIDENCE_KINDS:
         fields["kind"] = f"Must be one of: {', '.join(EVIDENCE_KINDS)}."
@@ -65,8 +107,11 @@ def check_metadata(kind: str, meta: dict) -> dict:
             fields[key] = "Must be text."
         elif len(value) > limit:
             fields[key] = f"At most {limit} characters."
+        elif any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+            fields[key] = "Contains control characters."
         else:
             clean[key] = value.strip()
+    clean["not_accredited"] = _flag(meta.get("not_accredited"), "not_accredited", fields)
     issued = expires = None
     try:
         issued = _date(meta.get("issued_on"), "issued_on")
@@ -81,8 +126,23 @@ def check_metadata(kind: str, meta: dict) -> dict:
             fields["issued_on"] = "A certificate needs its issue date."
         if expires is None and "expires_on" not in fields:
             fields["expires_on"] = "A certificate needs its expiry date."
+        if not clean.get("standard") and "standard" not in fields:
+            clean["standard"] = DEFAULT_STANDARDS[kind]
     if issued and expires and expires <= issued:
         fields["expires_on"] = "Must be after the issue date."
+    if issued and issued > date.today():
+        fields["issued_on"] = "Cannot be in the future."
+    if clean.get("accreditation_body") and clean["not_accredited"]:
+        fields["accreditation_body"] = (
+            "Name the accreditation body or tick 'not accredited', not both."
+        )
+    if require_full and kind in ACCREDITED_KINDS:
+        if not clean.get("edition") and "edition" not in fields:
+            fields["edition"] = "Give the edition of the standard, e.g. 2023."
+        if not clean.get("accreditation_body") and not clean["not_accredited"]:
+            fields.setdefault(
+                "accreditation_body", "Name the accreditation body or tick 'not accredited'."
+            )
     if fields:
         raise InvalidValues(
             "The evidence details are invalid: "
@@ -92,22 +152,20 @@ def check_metadata(kind: str, meta: dict) -> dict:
     return {**clean, "issued_on": issued, "expires_on": expires}
 
 
-def upload_evidence(
-    actor,
-    assessment: Assessment,
-    filename: str,
-    data: bytes,
-    kind: str,
-    question_key: str | None = None,
-    **meta,
-) -> Evidence:
-    """Store an evidence file for an open assessment after checking name, size, type and metadata."""
-    require_role(actor, "vendor")
-    if assessment.status not in ("sent", "in_progress", "changes_requested"):
-        raise IllegalTransition(
-            "Evidence can only be added while the assessment is open.",
-            {"status": assessment.status},
-        )
+def certificate_warnings(ev: Evidence, today: date | None = None) -> list[str]:
+    """Warnings for a certificate that has expired or expires soon."""
+    if not ev.expires_on:
+        return []
+    days = (ev.expires_on - (today or date.today())).days
+    if days < 0:
+        return [f"{ev.original_name}: this certificate expired on {ev.expires_on.isoformat()}."]
+    if days <= EXPIRY_WARNING_DAYS:
+        return [f"{ev.original_name}: this certificate expires in {days} days."]
+    return []
+
+
+def _check_file(filename: str, data: bytes) -> tuple[str, str]:
+    """Return (clean name, media type) for an acceptable file, or raise with a clear message."""
     name = clean_filename(filename)
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     if len(data) > limit:
@@ -124,80 +182,270 @@ def upload_evidence(
             "this file's content is none of those.",
             {"file": "Type not accepted."},
         )
-    clean = check_metadata(kind, meta)
-    question_id = None
-    if question_key:
-        question_id = db.session.scalar(
-            select(Question.id).filter_by(
-                questionnaire_id=assessment.questionnaire_id, key=question_key
-            )
-        )
-        if question_id is None:
-            raise InvalidValues(
-                f"Question {question_key} is not part of this questionnaire.",
-                {"question_key": "Unknown question."},
-            )
-    digest = hashlib.sha256(data).hexdigest()
-    duplicate = db.session.scalar(
-        select(Evidence).filter_by(
-            vendor_id=assessment.vendor_id, assessment_id=assessment.id, sha256=digest
+    return name, ALLOWED[detected]
+
+
+def _question_id(assessment: Assessment, question_key: str | None) -> int | None:
+    if not question_key:
+        return None
+    question_id = db.session.scalar(
+        select(Question.id).filter_by(
+            questionnaire_id=assessment.questionnaire_id, key=question_key
         )
     )
-    if duplicate is not None:
+    if question_id is None:
+        raise InvalidValues(
+            f"Question {question_key} is not part of this questionnaire.",
+            {"question_key": "Unknown question."},
+        )
+    return question_id
+
+
+def _duplicate(vendor_id: int, assessment_id: int | None, digest: str, exclude: int | None = None):
+    stmt = select(Evidence).filter_by(
+        vendor_id=vendor_id, assessment_id=assessment_id, sha256=digest
+    )
+    if exclude is not None:
+        stmt = stmt.where(Evidence.id != exclude)
+    return db.session.scalar(stmt.limit(1))
+
+
+def _refuse_duplicate(existing: Evidence | None, where: str) -> None:
+    if existing is not None:
         raise Conflict(
-            f"This file is already attached as {duplicate.original_name!r}.",
+            f"This file is already {where} as {existing.original_name!r}.",
             {"file": "Duplicate."},
-            existing_id=duplicate.id,
+            existing_id=existing.id,
         )
+
+
+def _require_open(assessment: Assessment, what: str = "added") -> None:
+    if assessment.status not in OPEN_FOR_VENDOR:
+        raise IllegalTransition(
+            f"Evidence can only be {what} while the assessment is open.",
+            {"status": assessment.status},
+        )
+
+
+def _save_rows(actor, rows: list[tuple[Evidence, bytes]], action: str, details: dict) -> None:
+    """Write blobs and rows in one go; on any failure remove the blobs again (nothing stored)."""
     storage = get_storage()
-    key = storage.save(data)
+    keys = []
     try:
-        evidence = Evidence(
-            vendor_id=assessment.vendor_id,
-            assessment_id=assessment.id,
-            question_id=question_id,
-            kind=kind,
-            original_name=name,
-            storage_key=key,
-            size=len(data),
-            sha256=digest,
-            media_type=ALLOWED[detected],
-            uploaded_by_id=actor.id,
-            **clean,
-        )
-        db.session.add(evidence)
+        for ev, data in rows:
+            ev.storage_key = storage.save(data)
+            keys.append(ev.storage_key)
+            db.session.add(ev)
         db.session.flush()
+        for ev, _ in rows:
+            audit.record(
+                actor,
+                action,
+                ev,
+                assessment_id=ev.assessment_id,
+                vendor_id=ev.vendor_id,
+                details={**details, "library": ev.assessment_id is None},
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for key in keys:
+            storage.delete(key)
+        raise
+
+
+def upload_evidence(
+    actor,
+    assessment: Assessment,
+    filename: str,
+    data: bytes,
+    kind: str,
+    question_key: str | None = None,
+    *,
+    to_library: bool = False,
+    require_full_metadata: bool = False,
+    **meta,
+) -> Evidence:
+    """Store an evidence file for an open assessment after checking name, size, type and metadata.
+
+    With to_library the same file is also kept in the vendor's certificate library (unless the
+    library holds it already), ready for the next assessment.
+    """
+    require_role(actor, "vendor")
+    _require_open(assessment)
+    name, media_type = _check_file(filename, data)
+    clean = check_metadata(kind, meta, require_full_metadata)
+    question_id = _question_id(assessment, question_key)
+    digest = hashlib.sha256(data).hexdigest()
+    _refuse_duplicate(_duplicate(assessment.vendor_id, assessment.id, digest), "attached")
+    common = dict(
+        vendor_id=assessment.vendor_id,
+        kind=kind,
+        original_name=name,
+        size=len(data),
+        sha256=digest,
+        media_type=media_type,
+        uploaded_by_id=actor.id,
+        **clean,
+    )
+    evidence = Evidence(assessment_id=assessment.id, question_id=question_id, **common)
+    rows = [(evidence, data)]
+    if to_library and _duplicate(assessment.vendor_id, None, digest) is None:
+        rows.append((Evidence(assessment_id=None, question_id=None, **common), data))
+    _save_rows(
+        actor,
+        rows,
+        "evidence.uploaded",
+        {"name": name, "kind": kind, "sha256": digest, "size": len(data)},
+    )
+    return evidence
+
+
+def upload_library_evidence(
+    actor, vendor, filename: str, data: bytes, kind: str, **meta
+) -> Evidence:
+    """Keep a certificate or document in the vendor's library, for use in any assessment."""
+    require_role(actor, "vendor")
+    name, media_type = _check_file(filename, data)
+    clean = check_metadata(kind, meta, require_full=True)
+    digest = hashlib.sha256(data).hexdigest()
+    _refuse_duplicate(_duplicate(vendor.id, None, digest), "in your library")
+    evidence = Evidence(
+        vendor_id=vendor.id,
+        assessment_id=None,
+        question_id=None,
+        kind=kind,
+        original_name=name,
+        size=len(data),
+        sha256=digest,
+        media_type=media_type,
+        uploaded_by_id=actor.id,
+        **clean,
+    )
+    _save_rows(
+        actor,
+        [(evidence, data)],
+        "evidence.uploaded",
+        {"name": name, "kind": kind, "sha256": digest, "size": len(data)},
+    )
+    return evidence
+
+
+def library(vendor_id: int) -> list[Evidence]:
+    """The vendor's certificate library, newest first."""
+    return list(
+        db.session.scalars(
+            select(Evidence)
+            .filter_by(vendor_id=vendor_id, assessment_id=None)
+            .order_by(Evidence.id.desc())
+        )
+    )
+
+
+def attach_from_library(
+    actor, assessment: Assessment, source: Evidence, question_key: str | None = None
+) -> Evidence:
+    """Attach a library document to an open assessment (a copy, so each can be removed alone)."""
+    require_role(actor, "vendor")
+    if source.assessment_id is not None or source.vendor_id != assessment.vendor_id:
+        raise NotFound(f"Evidence {source.id} is not in your library.")
+    _require_open(assessment)
+    question_id = _question_id(assessment, question_key)
+    _refuse_duplicate(_duplicate(assessment.vendor_id, assessment.id, source.sha256), "attached")
+    data = get_storage().read(source.storage_key)
+    copy = Evidence(
+        vendor_id=source.vendor_id,
+        assessment_id=assessment.id,
+        question_id=question_id,
+        uploaded_by_id=actor.id,
+        **{
+            c: getattr(source, c)
+            for c in (
+                "kind",
+                "original_name",
+                "size",
+                "sha256",
+                "media_type",
+                "certification_body",
+                "certificate_number",
+                "scope",
+                "standard",
+                "edition",
+                "accreditation_body",
+                "not_accredited",
+                "issued_on",
+                "expires_on",
+            )
+        },
+    )
+    _save_rows(
+        actor,
+        [(copy, data)],
+        "evidence.attached_from_library",
+        {"name": source.original_name, "from_evidence": source.id, "sha256": source.sha256},
+    )
+    return copy
+
+
+def _require_changeable(evidence: Evidence, what: str) -> None:
+    if evidence.assessment_id is None:
+        return  # library documents can be changed at any time
+    assessment = db.session.get(Assessment, evidence.assessment_id)
+    _require_open(assessment, what)
+
+
+def replace_evidence(actor, evidence: Evidence, filename: str, data: bytes) -> Evidence:
+    """Swap the file of an evidence record before submit; its details stay, verification resets."""
+    require_role(actor, "vendor")
+    _require_changeable(evidence, "replaced")
+    name, media_type = _check_file(filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    _refuse_duplicate(
+        _duplicate(evidence.vendor_id, evidence.assessment_id, digest, exclude=evidence.id),
+        "attached" if evidence.assessment_id else "in your library",
+    )
+    storage = get_storage()
+    old_key, old_name = evidence.storage_key, evidence.original_name
+    new_key = storage.save(data)
+    try:
+        evidence.storage_key = new_key
+        evidence.original_name = name
+        evidence.size = len(data)
+        evidence.sha256 = digest
+        evidence.media_type = media_type
+        evidence.uploaded_by_id = actor.id
+        evidence.verification = "pending"
+        evidence.verification_note = ""
+        evidence.verified_by_id = None
+        evidence.verified_at = None
         audit.record(
             actor,
-            "evidence.uploaded",
+            "evidence.replaced",
             evidence,
-            assessment_id=assessment.id,
-            vendor_id=assessment.vendor_id,
-            details={"name": name, "kind": kind, "sha256": digest, "size": len(data)},
+            assessment_id=evidence.assessment_id,
+            vendor_id=evidence.vendor_id,
+            details={"old_name": old_name, "name": name, "sha256": digest},
         )
         db.session.commit()
     except Exception:
         db.session.rollback()
-        storage.delete(key)
+        storage.delete(new_key)
         raise
+    storage.delete(old_key)
     return evidence
 
 
 def delete_evidence(actor, evidence: Evidence) -> None:
-    """Remove an evidence file while its assessment is still open."""
+    """Remove an evidence file while its assessment is still open (library files at any time)."""
     require_role(actor, "vendor")
-    assessment = (
-        db.session.get(Assessment, evidence.assessment_id) if evidence.assessment_id else None
-    )
-    if assessment is None or assessment.status not in ("sent", "in_progress", "changes_requested"):
-        raise IllegalTransition("Evidence can only be removed while the assessment is open.")
+    _require_changeable(evidence, "removed")
     audit.record(
         actor,
         "evidence.deleted",
         evidence,
         assessment_id=evidence.assessment_id,
         vendor_id=evidence.vendor_id,
-        details={"name": evidence.original_name},
+        details={"name": evidence.original_name, "library": evidence.assessment_id is None},
     )
     key = evidence.storage_key
     db.session.delete(evidence)

@@ -1,18 +1,25 @@
-"""Findings: raise, edit and move through open -> remediating -> closed or risk accepted."""
+"""Findings: propose from a score, raise, edit, share with the vendor, and move them through
+proposed -> open -> remediating -> closed, or risk accepted with a reason and an expiry."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import SEVERITIES, Assessment, Control, Finding, User
+from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
+from ..models._base import utcnow
+from ..settings_defaults import setting
 from . import audit
 from .access import require_role
-from .errors import IllegalTransition, InvalidValues
+from .errors import IllegalTransition, InvalidValues, NotFound
+from .notify import send_status_mail
 
 FINDING_TRANSITIONS = {
+    ("proposed", "open"),  # the reviewer confirms a proposal
+    ("proposed", "closed"),  # ... or dismisses it
     ("open", "remediating"),
     ("open", "closed"),
     ("open", "risk_accepted"),
@@ -22,11 +29,16 @@ FINDING_TRANSITIONS = {
     ("risk_accepted", "open"),
     ("closed", "open"),
 }
+# What a vendor user may see: shared with it and no longer a mere proposal.
+VENDOR_VISIBLE = ("open", "remediating", "closed", "risk_accepted")
+EDITABLE = ("severity", "title", "description", "remediation", "owner_id")
 
 
 def _date(value, name):
     if value in (None, ""):
         return None
+    if isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(str(value))
     except ValueError:
@@ -41,19 +53,21 @@ def _apply(finding: Finding, changes: dict) -> None:
         fields["severity"] = f"One of {', '.join(SEVERITIES)}."
     if "title" in changes and not (changes["title"] or "").strip():
         fields["title"] = "Required."
+    if "title" in changes and len(changes["title"] or "") > 300:
+        fields["title"] = "At most 300 characters."
     if "control" in changes and changes["control"]:
         control = db.session.scalar(select(Control).filter_by(ref=changes["control"]))
         if control is None:
             fields["control"] = "Unknown Annex A control."
         else:
             finding.control_id = control.id
-    if "owner_id" in changes and changes["owner_id"] is not None:
+    if changes.get("owner_id") is not None:
         owner = db.session.get(User, changes["owner_id"])
         if owner is None or not owner.is_staff:
             fields["owner_id"] = "Must be a staff user."
     if fields:
         raise InvalidValues("; ".join(f"{k}: {v}" for k, v in fields.items()), fields)
-    for attr in ("severity", "title", "description", "remediation", "owner_id"):
+    for attr in EDITABLE:
         if attr in changes:
             value = changes[attr]
             setattr(finding, attr, value.strip() if isinstance(value, str) else value)
@@ -71,9 +85,13 @@ def create_finding(actor, assessment: Assessment, data: dict) -> Finding:
         vendor_id=assessment.vendor_id,
         severity=data.get("severity") or "medium",
         title="",
+        status="open",
+        origin="manual",
         created_by_id=actor.id,
     )
     _apply(finding, {"severity": finding.severity, **data})
+    if data.get("shared_with_vendor"):
+        finding.shared_with_vendor = True
     db.session.add(finding)
     db.session.flush()
     audit.record(
@@ -88,6 +106,108 @@ def create_finding(actor, assessment: Assessment, data: dict) -> Finding:
     return finding
 
 
+def _severity_for_control(score: float, threshold: float) -> str:
+    # Far below the threshold is a high finding; just below it a medium one.
+    return "high" if score < threshold / 2 else "medium"
+
+
+def proposals(assessment: Assessment) -> list[dict]:
+    """Return the findings the score suggests: one per knockout hit, one per weak control."""
+    details = assessment.score_details or {}
+    threshold = float(setting("FINDING_CONTROL_THRESHOLD"))
+    texts = dict(
+        db.session.execute(
+            select(Question.key, Question.text).filter_by(
+                questionnaire_id=assessment.questionnaire_id
+            )
+        ).all()
+    )
+    out = []
+    for k in details.get("knockouts", []):
+        value = k.get("value")
+        shown = "unanswered" if value is None else f"answered {value}"
+        out.append(
+            {
+                "origin": f"knockout:{k['question']}",
+                "question": k["question"],
+                "control": None,
+                "severity": k.get("min_rating") or "high",
+                "title": f"Knockout: {texts.get(k['question'], k['question'])}"[:300],
+                "description": f"The vendor {shown}; this alone sets the rating to at least "
+                f"{k.get('min_rating')}.",
+            }
+        )
+    for c in details.get("controls", []):
+        if c.get("coverage", 0) > 0 and c.get("score", 1) < threshold:
+            out.append(
+                {
+                    "origin": f"control:{c['ref']}",
+                    "question": None,
+                    "control": c["ref"],
+                    "severity": _severity_for_control(c["score"], threshold),
+                    "title": f"{c['ref']} {c.get('title', '')} scores {round(100 * c['score'])}%"[
+                        :300
+                    ],
+                    "description": f"Control score {c['score']:.2f} is below the threshold "
+                    f"{threshold:.2f} (coverage {c.get('coverage', 0):.0%}).",
+                }
+            )
+    return out
+
+
+def propose_findings(actor, assessment: Assessment) -> list[Finding]:
+    """Create proposed findings from the score; proposals already made are not repeated."""
+    require_role(actor, "risk", "admin")
+    if assessment.score_details is None:
+        raise IllegalTransition(
+            "The assessment is not scored yet; findings are proposed from its score.",
+            {"status": assessment.status},
+        )
+    existing = set(
+        db.session.scalars(select(Finding.origin).filter_by(assessment_id=assessment.id))
+    )
+    controls = dict(db.session.execute(select(Control.ref, Control.id)).all())
+    questions = dict(
+        db.session.execute(
+            select(Question.key, Question.id).filter_by(
+                questionnaire_id=assessment.questionnaire_id
+            )
+        ).all()
+    )
+    due_days = setting("FINDING_DUE_DAYS")
+    created = []
+    for p in proposals(assessment):
+        if p["origin"] in existing:
+            continue
+        finding = Finding(
+            assessment_id=assessment.id,
+            vendor_id=assessment.vendor_id,
+            control_id=controls.get(p["control"]) if p["control"] else None,
+            question_id=questions.get(p["question"]) if p["question"] else None,
+            severity=p["severity"],
+            title=p["title"],
+            description=p["description"],
+            status="proposed",
+            origin=p["origin"],
+            due_date=date.today() + timedelta(days=int(due_days.get(p["severity"], 90))),
+            created_by_id=actor.id,
+        )
+        db.session.add(finding)
+        created.append(finding)
+    if created:
+        db.session.flush()
+        audit.record(
+            actor,
+            "finding.proposed",
+            assessment,
+            assessment_id=assessment.id,
+            vendor_id=assessment.vendor_id,
+            details={"findings": [f.id for f in created], "origins": [f.origin for f in created]},
+        )
+    db.session.commit()
+    return created
+
+
 def update_finding(actor, finding: Finding, data: dict) -> Finding:
     """Edit a finding or move it to another status (risk acceptance needs a reason and an expiry)."""
     require_role(actor, "risk", "admin")
@@ -95,32 +215,45 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
     if status is not None and status != finding.status:
         if (finding.status, status) not in FINDING_TRANSITIONS:
             raise IllegalTransition(
-                f"A finding that is {finding.status} cannot become {status}.",
+                f"A finding that is {finding.status.replace('_', ' ')} cannot become "
+                f"{str(status).replace('_', ' ')}.",
                 {"status": finding.status},
             )
         if status == "risk_accepted":
             until = _date(data.get("accepted_until"), "accepted_until")
-            if not (data.get("acceptance_reason") or "").strip() or until is None:
-                raise InvalidValues(
-                    "Accepting a risk needs a reason and an expiry date.",
-                    {"acceptance_reason": "Required.", "accepted_until": "Required."},
-                )
+            reason = data.get("acceptance_reason") or ""
+            if not reason.strip() or until is None:
+                fields = {}
+                if not reason.strip():
+                    fields["acceptance_reason"] = "Required."
+                if until is None:
+                    fields["accepted_until"] = "Required."
+                raise InvalidValues("Accepting a risk needs a reason and an expiry date.", fields)
             if until <= date.today():
                 raise InvalidValues(
                     "The acceptance must expire in the future.",
                     {"accepted_until": "A future date."},
                 )
             finding.accepted_until = until
-            finding.acceptance_reason = data["acceptance_reason"].strip()
+            finding.acceptance_reason = reason.strip()
+    share = data.get("shared_with_vendor")
+    if share and (status or finding.status) == "proposed":
+        raise IllegalTransition(
+            "Confirm a proposed finding before sending it to the vendor.",
+            {"status": finding.status},
+        )
     _apply(
         finding,
         {
             k: v
             for k, v in data.items()
-            if k not in ("status", "accepted_until", "acceptance_reason")
+            if k not in ("status", "accepted_until", "acceptance_reason", "shared_with_vendor")
         },
     )
     before = finding.status
+    newly_shared = share is True and not finding.shared_with_vendor
+    if share is not None:
+        finding.shared_with_vendor = bool(share)
     if status is not None:
         finding.status = status
     audit.record(
@@ -130,6 +263,70 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
         assessment_id=finding.assessment_id,
         vendor_id=finding.vendor_id,
         details={"fields": sorted(data), "from": before, "to": finding.status},
+    )
+    db.session.commit()
+    if newly_shared:
+        _tell_vendor(finding)
+    return finding
+
+
+def _tell_vendor(finding: Finding) -> None:
+    for contact in finding.vendor.contacts:
+        if contact.active and contact.password_hash:
+            send_status_mail(
+                contact.email,
+                f"Finding to remediate: {finding.title}",
+                f"The risk team shared a finding with {finding.vendor.name} and asks for a "
+                f"remediation plan"
+                + (f" by {finding.due_date:%Y-%m-%d}" if finding.due_date else "")
+                + f".\n\nSign in at {current_app.config['BASE_URL']}/findings/mine",
+            )
+
+
+def get_vendor_finding(user, finding_id: int) -> Finding:
+    """Load a finding for a vendor user: its own vendor's, shared and confirmed, or 404."""
+    finding = db.session.get(Finding, finding_id) if isinstance(finding_id, int) else None
+    if (
+        finding is None
+        or finding.vendor_id != user.vendor_id
+        or not finding.shared_with_vendor
+        or finding.status not in VENDOR_VISIBLE
+    ):
+        raise NotFound(f"Finding {finding_id} does not exist.")
+    return finding
+
+
+def vendor_findings_query(user):
+    """The select of the findings a vendor user may see."""
+    return select(Finding).where(
+        Finding.vendor_id == user.vendor_id,
+        Finding.shared_with_vendor.is_(True),
+        Finding.status.in_(VENDOR_VISIBLE),
+    )
+
+
+def respond_to_finding(actor, finding: Finding, plan: str) -> Finding:
+    """Record the vendor's remediation plan for a finding shared with it."""
+    require_role(actor, "vendor")
+    plan = (plan or "").strip()
+    if not plan:
+        raise InvalidValues("Describe the remediation plan.", {"plan": "Required."})
+    if len(plan) > 10000:
+        raise InvalidValues("The plan is longer than 10000 characters.", {"plan": "Too long."})
+    if finding.status not in ("open", "remediating"):
+        raise IllegalTransition(
+            f"The finding is {finding.status.replace('_', ' ')}; it needs no plan now.",
+            {"status": finding.status},
+        )
+    finding.vendor_response = plan
+    finding.vendor_responded_at = utcnow()
+    audit.record(
+        actor,
+        "finding.vendor_responded",
+        finding,
+        assessment_id=finding.assessment_id,
+        vendor_id=finding.vendor_id,
+        details={"length": len(plan)},
     )
     db.session.commit()
     return finding

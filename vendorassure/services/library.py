@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import catalog
+from ..catalog.validate import FULL_COVERAGE_KEYS
 from ..extensions import db
-from ..models import Control, Crosswalk, Objective, Question, QuestionControl, Questionnaire
+from ..models import (
+    Assessment,
+    Control,
+    Crosswalk,
+    Objective,
+    Question,
+    QuestionControl,
+    Questionnaire,
+)
+from ..models.assessments import OPEN_STATES
 from ..scoring import load_model
 from . import audit
-from .errors import InvalidValues, NotFound
+from .access import require_role
+from .errors import Conflict, InvalidValues, NotFound
 
 
 class LibraryInvalid(InvalidValues):
     """The library (or an uploaded questionnaire) has problems; nothing was loaded."""
 
-    def __init__(self, problems):
+    def __init__(self, problems, notes: list[str] | None = None):
+        # The Problem objects (file, key, field, line) for pages that show them as a table.
+        self.details = list(problems)
         self.problems = [str(p) for p in problems]
+        self.notes = list(notes or [])
         super().__init__(
             f"{len(self.problems)} problem(s) found; nothing was loaded.",
             fields={"problems": self.problems},
@@ -217,3 +235,319 @@ def questionnaire_index() -> list[dict]:
         {"id": r[0], "key": r[1], "version": r[2], "title": r[3], "question_count": r[4]}
         for r in rows
     ]
+
+
+# --- the admin library: versions, preview, coverage, upload and export -----------------------
+
+UPLOAD_SUFFIXES = (".yaml", ".yml", ".xlsx", ".csv")
+EXPORT_FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+
+
+@dataclass
+class ImportResult:
+    questionnaire: Questionnaire
+    created: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def library_versions(page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    """List questionnaire versions with question and assessment counts (one query per page)."""
+    questions = (
+        select(Question.questionnaire_id.label("qid"), func.count().label("n"))
+        .group_by(Question.questionnaire_id)
+        .subquery()
+    )
+    used = (
+        select(
+            Assessment.questionnaire_id.label("qid"),
+            func.count().label("n"),
+            func.count(case((Assessment.status.in_(OPEN_STATES), 1))).label("open"),
+        )
+        .group_by(Assessment.questionnaire_id)
+        .subquery()
+    )
+    latest = (
+        select(Questionnaire.key.label("key"), func.max(Questionnaire.version).label("version"))
+        .group_by(Questionnaire.key)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Questionnaire,
+            func.coalesce(questions.c.n, 0),
+            func.coalesce(used.c.n, 0),
+            func.coalesce(used.c.open, 0),
+            latest.c.version,
+        )
+        .outerjoin(questions, questions.c.qid == Questionnaire.id)
+        .outerjoin(used, used.c.qid == Questionnaire.id)
+        .join(latest, latest.c.key == Questionnaire.key)
+        .order_by(Questionnaire.key, Questionnaire.version.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(Questionnaire)) or 0
+    return [
+        {
+            "questionnaire": qn,
+            "question_count": n_questions,
+            "assessment_count": n_used,
+            "open_count": n_open,
+            "latest": qn.version == latest_version,
+        }
+        for qn, n_questions, n_used, n_open, latest_version in rows
+    ], total
+
+
+def questions_with_controls(qn: Questionnaire) -> list[Question]:
+    """Load a version's questions in order with their control links (three queries in all)."""
+    return list(
+        db.session.scalars(
+            select(Question)
+            .where(Question.questionnaire_id == qn.id)
+            .options(selectinload(Question.control_links).selectinload(QuestionControl.control))
+            .order_by(Question.order)
+        )
+    )
+
+
+def sections_of(qn: Questionnaire, questions: list[Question]) -> list[tuple[dict, list[Question]]]:
+    """Group questions under the questionnaire's sections, in the questionnaire's order."""
+    by_key: dict[str, list[Question]] = {}
+    for q in questions:
+        by_key.setdefault(q.section, []).append(q)
+    sections = list(qn.sections or [])
+    known = {s["key"] for s in sections}
+    sections += [
+        {"key": k, "title": k.replace("_", " ").capitalize(), "description": ""}
+        for k in by_key
+        if k not in known
+    ]
+    return [(s, by_key.get(s["key"], [])) for s in sections]
+
+
+def control_catalog() -> dict:
+    """Return objectives with their controls and each control's crosswalk refs (three queries)."""
+    objectives = db.session.scalars(select(Objective).order_by(Objective.position)).all()
+    controls = db.session.scalars(select(Control).order_by(Control.position)).all()
+    crosswalks: dict[int, dict[str, list[str]]] = {}
+    frameworks: dict[str, str] = {}
+    for cw in db.session.scalars(select(Crosswalk).order_by(Crosswalk.framework, Crosswalk.id)):
+        crosswalks.setdefault(cw.control_id, {}).setdefault(cw.framework, []).append(cw.ref)
+        frameworks.setdefault(cw.framework, cw.framework_name or cw.framework)
+    by_objective: dict[str, list[Control]] = {}
+    for c in controls:
+        by_objective.setdefault(c.objective, []).append(c)
+    return {
+        "objectives": [(o, by_objective.get(o.ref, [])) for o in objectives],
+        "controls": controls,
+        "crosswalks": crosswalks,
+        "frameworks": frameworks,
+    }
+
+
+def coverage_matrix(qn: Questionnaire) -> dict:
+    """Map every control of the catalog to the questions of one version that evidence it."""
+    objectives = db.session.scalars(select(Objective).order_by(Objective.position)).all()
+    controls = db.session.scalars(select(Control).order_by(Control.position)).all()
+    links = db.session.execute(
+        select(
+            QuestionControl.control_id,
+            QuestionControl.weight,
+            Question.key,
+            Question.order,
+            Question.section,
+            Question.weight,
+            Question.text,
+        )
+        .join(Question, Question.id == QuestionControl.question_id)
+        .where(Question.questionnaire_id == qn.id)
+        .order_by(Question.order)
+    ).all()
+    question_total = db.session.scalar(
+        select(func.count()).select_from(Question).where(Question.questionnaire_id == qn.id)
+    )
+    sections = [s["key"] for s in qn.sections or []]
+    rows: dict[int, dict] = {
+        c.id: {"control": c, "questions": [], "weight": 0.0, "by_section": {}} for c in controls
+    }
+    mapped_keys: set[str] = set()
+    for control_id, link_weight, key, order, section, q_weight, text in links:
+        row = rows.get(control_id)
+        if row is None:
+            continue
+        # The engine weighs an answer by question weight x mapping weight; show the same.
+        effective = q_weight * link_weight
+        row["questions"].append(
+            {"key": key, "order": order, "weight": effective, "text": text, "section": section}
+        )
+        row["weight"] += effective
+        row["by_section"][section] = row["by_section"].get(section, 0) + 1
+        mapped_keys.add(key)
+        if section not in sections:
+            sections.append(section)
+    groups = []
+    for obj in objectives:
+        members = [rows[c.id] for c in controls if c.objective == obj.ref]
+        groups.append(
+            {
+                "objective": obj,
+                "rows": members,
+                "covered": sum(1 for r in members if r["questions"]),
+            }
+        )
+    covered = sum(1 for r in rows.values() if r["questions"])
+    return {
+        "groups": groups,
+        "sections": sections,
+        "covered": covered,
+        "total": len(controls),
+        "uncovered": [r["control"].ref for r in rows.values() if not r["questions"]],
+        "question_total": question_total or 0,
+        "unmapped_questions": (question_total or 0) - len(mapped_keys),
+    }
+
+
+def questionnaire_normalized(qn: Questionnaire) -> dict:
+    """Rebuild the normalized form (catalog.validate_questionnaire's output) of a stored version."""
+    questions = questions_with_controls(qn)
+    return {
+        "key": qn.key,
+        "title": qn.title,
+        "description": qn.description or "",
+        "sections": [
+            {
+                "key": s["key"],
+                "title": s.get("title", ""),
+                "description": s.get("description", "") or "",
+            }
+            for s in qn.sections or []
+        ],
+        "questions": [
+            {
+                "key": q.key,
+                "section": q.section,
+                "order": q.order,
+                "text": q.text,
+                "help": q.help or "",
+                "type": q.type,
+                "required": q.required,
+                "allows_na": q.allows_na,
+                "options": list(q.options or []),
+                "evidence_kinds": list(q.evidence_kinds or []),
+                "show_if": q.show_if,
+                "controls": [
+                    {"ref": link.control.ref, "weight": link.weight} for link in q.control_links
+                ],
+                "weight": q.weight,
+                "knockout": q.knockout,
+            }
+            for q in questions
+        ],
+    }
+
+
+def export_questionnaire(key: str, version: int | None = None, fmt: str = "xlsx"):
+    """Write one version as .xlsx or .csv in the documented layout; return (bytes, filename)."""
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidValues(f"Unknown export format {fmt!r}.", {"format": "Use xlsx or csv."})
+    qn = latest_questionnaire(key, version)
+    normalized = questionnaire_normalized(qn)
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        catalog.write_questionnaire_xlsx(normalized, buf)
+    else:
+        buf.write(catalog.questionnaire_to_frame(normalized).to_csv(index=False).encode("utf-8"))
+    return buf.getvalue(), f"{qn.key}-v{qn.version}.{fmt}"
+
+
+def _coverage_problems(normalized: dict, refs: list[str], name: str) -> list[catalog.Problem]:
+    covered = set(catalog.control_coverage(normalized))
+    return [
+        catalog.Problem(
+            name, ref, "controls", "Annex A control is not covered by any question", kind="control"
+        )
+        for ref in refs
+        if ref not in covered
+    ]
+
+
+def parse_upload(
+    data: bytes, filename: str, key: str | None = None, title: str | None = None
+) -> tuple[dict | None, list, list[str]]:
+    """Read and validate an uploaded YAML, .xlsx or .csv questionnaire; nothing is stored."""
+    name = Path(filename or "upload").name[:200] or "upload"
+    suffix = Path(name).suffix.lower()
+    key = (key or "").strip() or None
+    title = (title or "").strip() or None
+    if suffix not in UPLOAD_SUFFIXES:
+        message = f"file type {suffix or '(none)'} is not accepted; upload .yaml, .xlsx or .csv"
+        return None, [catalog.Problem(name, None, None, message, kind="")], []
+    if not data:
+        return None, [catalog.Problem(name, None, None, "the file is empty", kind="")], []
+    ordered_refs = list(db.session.scalars(select(Control.ref).order_by(Control.position)))
+    refs = set(ordered_refs)
+    notes: list[str] = []
+    if suffix in (".yaml", ".yml"):
+        with tempfile.TemporaryDirectory(prefix="va-upload-") as folder:
+            path = Path(folder) / "upload.yaml"
+            path.write_bytes(data)
+            raw, problems = catalog.read_yaml(path, name)
+        if raw is None or problems:
+            return None, problems, notes
+        if isinstance(raw, dict):
+            if key:
+                raw["key"] = key
+            if title:
+                raw["title"] = title
+        full = isinstance(raw, dict) and raw.get("key") in FULL_COVERAGE_KEYS
+        normalized, problems = catalog.validate_questionnaire(raw, refs, name, full)
+        return normalized, problems, notes
+    description = None
+    if suffix == ".csv":
+        # CSV has no Questionnaire sheet: the key must be given, title and description default
+        # to the latest version's so that re-importing an unchanged export is a no-op.
+        if not key:
+            message = "a CSV file does not say which questionnaire it is; give the key"
+            return None, [catalog.Problem(name, None, "key", message, kind="")], notes
+        current = db.session.scalar(
+            select(Questionnaire).filter_by(key=key).order_by(Questionnaire.version.desc()).limit(1)
+        )
+        if current is not None:
+            title = title or current.title
+            description = current.description or ""
+    normalized, problems, notes = catalog.read_questionnaire_table(
+        io.BytesIO(data), name, key, title, description=description, control_refs=refs
+    )
+    if normalized is not None and normalized["key"] in FULL_COVERAGE_KEYS:
+        problems = _coverage_problems(normalized, ordered_refs, name)
+        if problems:
+            normalized = None
+    return normalized, problems, notes
+
+
+def import_upload(
+    actor, data: bytes, filename: str, key: str | None = None, title: str | None = None
+) -> ImportResult:
+    """Validate an uploaded questionnaire and store it as a new version unless unchanged."""
+    if actor is not None:  # the CLI runs as the system
+        require_role(actor, "admin")
+    normalized, problems, notes = parse_upload(data, filename, key, title)
+    if problems or normalized is None:
+        raise LibraryInvalid(problems, notes)
+    name = Path(filename or "upload").name[:200]
+    try:
+        qn, created = import_questionnaire(normalized, f"upload: {name}", actor)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            f"Another version of {normalized['key']!r} was loaded at the same moment; try again."
+        ) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return ImportResult(qn, created, notes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app
 
 from .mail import send_mail
@@ -28,3 +30,26 @@ def send_invitation(inv, token: str, vendor) -> str:
 
 def send_status_mail(to: str, subject: str, body: str) -> None:
     send_mail(to, subject, body + "\n\n-- VendorAssure\n")
+
+
+def send_reminder(to: str, assessment, stage: str, today: date) -> None:
+    """Email a due-date reminder: stage is before_due or overdue."""
+    left = (assessment.due_date - today).days
+    link = f"{current_app.config['BASE_URL']}/portal/assessments/{assessment.id}"
+    title = assessment.questionnaire.title
+    if stage == "overdue":
+        subject = f"Overdue: {title} for {assessment.vendor.name}"
+        body = (
+            f"The questionnaire {title} was due on {assessment.due_date.isoformat()} "
+            f"({-left} day(s) ago) and has not been submitted yet.\n\n"
+            f"Your saved answers are waiting for you: {link}"
+        )
+    else:
+        when = "today" if left == 0 else f"in {left} day(s)"
+        subject = f"Reminder: {title} is due {when}"
+        body = (
+            f"The questionnaire {title} for {assessment.vendor.name} is due on "
+            f"{assessment.due_date.isoformat()} ({when}).\n\n"
+            f"Continue where you left off: {link}"
+        )
+    send_status_mail(to, subject, body)

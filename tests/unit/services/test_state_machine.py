@@ -11,11 +11,17 @@ from vendorassure.services import assessments as svc
 from vendorassure.services.errors import IllegalTransition, MissingAnswers
 
 ALLOWED = {
-    ("draft", "sent"), ("sent", "in_progress"), ("in_progress", "submitted"),
-    ("submitted", "under_review"), ("under_review", "completed"),
-    ("under_review", "changes_requested"), ("changes_requested", "in_progress"),
-    *((s, "cancelled") for s in ("draft", "sent", "in_progress", "submitted", "under_review",
-                                 "changes_requested")),
+    ("draft", "sent"),
+    ("sent", "in_progress"),
+    ("in_progress", "submitted"),
+    ("submitted", "under_review"),
+    ("under_review", "completed"),
+    ("under_review", "changes_requested"),
+    ("changes_requested", "in_progress"),
+    *(
+        (s, "cancelled")
+        for s in ("draft", "sent", "in_progress", "submitted", "under_review", "changes_requested")
+    ),
 }
 
 
@@ -55,10 +61,19 @@ def test_first_answer_starts_and_submit_scores(make, db):
     answer_all(contact, assessment)
     assert assessment.status == "in_progress"
     svc.submit_assessment(contact, assessment)
-    assert assessment.status == "submitted" and assessment.rating in ("low", "medium", "high", "critical")
+    assert assessment.status == "submitted" and assessment.rating in (
+        "low",
+        "medium",
+        "high",
+        "critical",
+    )
     assert assessment.scored_at is not None and len(assessment.score_details["controls"]) == 38
-    actions = [e.action for e in db.session.scalars(select(AuditEvent).filter_by(assessment_id=assessment.id)
-                                                     .order_by(AuditEvent.id))]
+    actions = [
+        e.action
+        for e in db.session.scalars(
+            select(AuditEvent).filter_by(assessment_id=assessment.id).order_by(AuditEvent.id)
+        )
+    ]
     assert actions[:3] == ["assessment.created", "assessment.sent", "assessment.started"]
     assert actions[-1] == "assessment.submitted"
 

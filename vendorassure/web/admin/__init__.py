@@ -1,4 +1,4 @@
-"""Administration: users and the questionnaire library."""
+"""Administration: users, the questionnaire library and the staff control catalog."""
 
 from flask import Blueprint
 

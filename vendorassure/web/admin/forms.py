@@ -1,8 +1,9 @@
 """Admin forms."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..helpers import opts
 
@@ -30,3 +31,23 @@ class UserCreateForm(FlaskForm):
 
 class ReloadForm(FlaskForm):
     submit = SubmitField("Reload library from questionnaires/")
+
+
+class QuestionnaireUploadForm(FlaskForm):
+    file = FileField(
+        "Questionnaire file (.yaml, .xlsx or .csv)",
+        validators=[
+            FileRequired("Choose a file."),
+            FileAllowed(["yaml", "yml", "xlsx", "csv"], "Upload a .yaml, .xlsx or .csv file."),
+        ],
+    )
+    key = StringField(
+        "Questionnaire key",
+        validators=[
+            Optional(),
+            Length(max=100),
+            Regexp(r"^[a-z0-9][a-z0-9_-]*$", message="Use a-z, 0-9, - and _."),
+        ],
+    )
+    title = StringField("Title", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Validate and load")

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Question, Questionnaire, User
+from ...models import User
 from ...services import library
 from ...services.auth import create_user
-from ...services.errors import ServiceError
+from ...services.errors import NotFound, ServiceError
+from ...services.library import LibraryInvalid
 from ..helpers import apply_errors, roles_required
+from ..portal.forms import KIND_LABELS
 from . import bp
-from .forms import ReloadForm, UserCreateForm
+from .forms import QuestionnaireUploadForm, ReloadForm, UserCreateForm
 
 PER_PAGE = 50
+MAX_NOTES = 25
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -51,7 +56,7 @@ def index():
 @bp.route("/library", methods=["GET", "POST"])
 @roles_required("admin")
 def library_index():
-    """Show questionnaires and versions; reload the library from disk."""
+    """Show questionnaires, their versions and usage; reload the library from disk."""
     form = ReloadForm()
     if form.validate_on_submit():
         try:
@@ -67,10 +72,122 @@ def library_index():
                 "success",
             )
         return redirect(url_for("admin.library_index"))
-    versions = db.session.execute(
-        select(Questionnaire, func.count(Question.id))
-        .outerjoin(Question, Question.questionnaire_id == Questionnaire.id)
-        .group_by(Questionnaire.id)
-        .order_by(Questionnaire.key, Questionnaire.version.desc())
-    ).all()
-    return render_template("admin/library.html", versions=versions, form=form)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    versions, total = library.library_versions(page, PER_PAGE)
+    return render_template(
+        "admin/library.html",
+        versions=versions,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        form=form,
+        upload_form=QuestionnaireUploadForm(),
+    )
+
+
+@bp.route("/library/upload", methods=["GET", "POST"])
+@roles_required("admin")
+def questionnaire_upload():
+    """Validate an uploaded YAML, .xlsx or .csv questionnaire and load it as a new version."""
+    form = QuestionnaireUploadForm()
+    if request.method == "GET" and request.args.get("key"):
+        form.key.data = request.args["key"]
+    problems, notes = [], []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = library.import_upload(
+                current_user,
+                upload.read(),
+                upload.filename or "upload",
+                key=form.key.data,
+                title=form.title.data,
+            )
+        except LibraryInvalid as exc:
+            flash(exc.message, "error")
+            problems, notes = exc.details, exc.notes
+        except ServiceError as exc:
+            apply_errors(form, exc)
+        else:
+            qn = result.questionnaire
+            if result.created:
+                flash(
+                    f"Loaded {qn.key} as version {qn.version}. Assessments already issued keep "
+                    "the version they were issued with.",
+                    "success",
+                )
+            else:
+                flash(f"{qn.key}: unchanged — already version {qn.version}.", "info")
+            for note in result.notes[:MAX_NOTES]:
+                flash(f"Note: {note}", "info")
+            if len(result.notes) > MAX_NOTES:
+                flash(f"… and {len(result.notes) - MAX_NOTES} more notes.", "info")
+            return redirect(url_for("admin.questionnaire_coverage", key=qn.key, version=qn.version))
+    status = 422 if problems or form.errors else 200
+    return render_template("admin/upload.html", form=form, problems=problems, notes=notes), status
+
+
+def _version(key: str, version: int):
+    try:
+        return library.latest_questionnaire(key, version)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+@bp.get("/questionnaires/<key>/v/<int:version>/preview")
+@roles_required("admin")
+def questionnaire_preview(key: str, version: int):
+    """Show one version exactly as a vendor sees it, read-only."""
+    qn = _version(key, version)
+    questions = library.questions_with_controls(qn)
+    return render_template(
+        "admin/questionnaire_preview.html",
+        qn=qn,
+        sections=library.sections_of(qn, questions),
+        question_count=len(questions),
+        # What templates/portal/_question.html needs, in its read-only form.
+        answers={},
+        visible={q.key for q in questions},
+        errors={},
+        conflicts={},
+        threads={},
+        posted=None,
+        editable=False,
+        kind_labels=KIND_LABELS,
+        titles={q.key: q.text for q in questions},
+    )
+
+
+@bp.get("/questionnaires/<key>/v/<int:version>/coverage")
+@roles_required("admin")
+def questionnaire_coverage(key: str, version: int):
+    """Show which questions evidence each Annex A control; make uncovered controls obvious."""
+    qn = _version(key, version)
+    return render_template(
+        "admin/questionnaire_coverage.html",
+        qn=qn,
+        matrix=library.coverage_matrix(qn),
+        section_titles={s["key"]: s.get("title", s["key"]) for s in qn.sections or []},
+    )
+
+
+@bp.get("/questionnaires/<key>/v/<int:version>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/questionnaires/<key>/v/<int:version>/export.csv", defaults={"fmt": "csv"})
+@roles_required("admin")
+def questionnaire_export(key: str, version: int, fmt: str):
+    """Download one version as .xlsx or .csv in the documented layout."""
+    _version(key, version)
+    data, filename = library.export_questionnaire(key, version, fmt)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=library.EXPORT_FORMATS[fmt],
+        as_attachment=True,
+        download_name=filename,
+    )
+
+
+@bp.get("/controls")
+@roles_required("admin", "procurement", "risk")
+def control_list():
+    """List the Annex A controls by objective with their NIST AI RMF and EU AI Act refs."""
+    return render_template("admin/controls.html", **library.control_catalog())

@@ -1,14 +1,40 @@
-"""Views: start page and portfolio dashboard."""
+"""Views: start page, portfolio dashboard, vendor register and overview, report downloads, and
+the vendor's own findings with its remediation plans."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
-from flask_login import current_user
+from datetime import date
 
-from ...models import RATINGS
-from ...services import portfolio
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ...extensions import db
+from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding
+from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
+from ...services import access, findings, portfolio
+from ...services.errors import ServiceError
+from ...settings_defaults import next_reassessment, setting
 from ..helpers import home_for, roles_required
 from . import bp
+
+STAFF = ("admin", "procurement", "risk")
+
+
+class PlanForm(FlaskForm):
+    plan = TextAreaField("Remediation plan", validators=[DataRequired(), Length(max=10000)])
+    submit = SubmitField("Send plan")
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/")
@@ -20,10 +46,114 @@ def index():
 
 
 @bp.get("/dashboard")
-@roles_required("admin", "procurement", "risk")
+@roles_required(*STAFF)
 def dashboard():
-    """Show the portfolio: vendors by rating, assessments by status, overdue work."""
-    data = portfolio.summary()
+    """Show the portfolio: every chart with its numbers as a table (same figures as the API)."""
+    today = date.today()
+    data = portfolio.summary(today)
     return render_template(
-        "main/dashboard.html", data=data, ratings=RATINGS, overdue=portfolio.overdue_assessments()
+        "main/dashboard.html",
+        data=data,
+        ratings=RATINGS,
+        today=today,
+        overdue=portfolio.overdue_assessments(today),
+        overdue_findings=portfolio.overdue_findings(today),
+        expiring=portfolio.expiring_certificates(today, max(setting("EXPIRY_WINDOWS"))),
+        windows=setting("EXPIRY_WINDOWS"),
     )
+
+
+@bp.get("/vendors/register")
+@roles_required(*STAFF)
+def vendor_register():
+    """The vendor register, one row per vendor (CSV with ?format=csv)."""
+    rows = portfolio.vendor_register(include_inactive=request.args.get("all") == "1")
+    if request.args.get("format") == "csv":
+        return _download(to_csv(loader.register_frame(rows)), "vendor-register.csv", "text/csv")
+    return render_template("main/register.html", rows=rows, today=date.today())
+
+
+@bp.get("/vendors/<int:vendor_id>/overview")
+@roles_required(*STAFF)
+def vendor_overview(vendor_id: int):
+    """A vendor's history with its score trend, certificates, open findings, next reassessment."""
+    vendor = access.get_vendor(current_user, vendor_id)
+    today = date.today()
+    history = portfolio.vendor_history(vendor.id)
+    completed = [a for a in history if a.status == "completed" and a.completed_at]
+    last = completed[-1].completed_at.date() if completed else None
+    certificates = db.session.scalars(
+        select(Evidence)
+        .where(Evidence.vendor_id == vendor.id, Evidence.kind.in_(CERTIFICATE_KINDS))
+        .order_by(Evidence.expires_on.desc())
+    ).all()
+    open_findings = db.session.scalars(
+        select(Finding)
+        .options(joinedload(Finding.control))
+        .where(
+            Finding.vendor_id == vendor.id, Finding.status.in_(("proposed", "open", "remediating"))
+        )
+        .order_by(Finding.due_date.is_(None), Finding.due_date, Finding.id)
+    ).all()
+    return render_template(
+        "main/vendor_overview.html",
+        vendor=vendor,
+        history=history,
+        trend=[a for a in history if a.risk_score is not None],
+        certificates=certificates,
+        open_findings=open_findings,
+        last_assessed=last,
+        next_due=next_reassessment(last, vendor.inherent_tier, today),
+        interval=setting("REASSESSMENT_MONTHS").get(vendor.inherent_tier),
+        running=[a for a in history if a.status not in ("completed", "cancelled")],
+        today=today,
+    )
+
+
+@bp.get("/reports/portfolio.xlsx")
+@roles_required(*STAFF)
+def portfolio_export():
+    """Download the portfolio register workbook."""
+    data = build_portfolio_workbook(loader.load_portfolio())
+    return _download(data, f"portfolio-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
+
+
+@bp.get("/reports/evidence-pack.xlsx")
+@roles_required(*STAFF)
+def evidence_pack_export():
+    """Download the buyer's ISO/IEC 42001 A.10 evidence pack."""
+    data = build_evidence_pack(loader.load_evidence_pack())
+    return _download(data, f"a10-evidence-pack-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
+
+
+# --- the vendor's side: findings sent to it ----------------------------------------------------
+
+
+@bp.get("/findings/mine")
+@roles_required("vendor")
+def vendor_findings():
+    """The findings the risk team sent to the signed-in vendor, each with a plan form."""
+    rows = db.session.scalars(
+        findings.vendor_findings_query(current_user)
+        .options(joinedload(Finding.control))
+        .order_by(Finding.due_date.is_(None), Finding.due_date, Finding.id)
+    ).all()
+    forms = {f.id: PlanForm(prefix=f"p{f.id}", plan=f.vendor_response) for f in rows}
+    return render_template("main/vendor_findings.html", rows=rows, forms=forms, today=date.today())
+
+
+@bp.post("/findings/<int:finding_id>/plan")
+@roles_required("vendor")
+def vendor_finding_plan(finding_id: int):
+    """Record the vendor's remediation plan for one of its findings."""
+    f = findings.get_vendor_finding(current_user, finding_id)
+    form = PlanForm(prefix=f"p{f.id}")
+    if form.validate_on_submit():
+        try:
+            findings.respond_to_finding(current_user, f, form.plan.data)
+            flash("Thank you: your remediation plan was sent to the risk team.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    else:
+        flash("Describe the remediation plan.", "error")
+    return redirect(url_for("main.vendor_findings") + f"#finding-{f.id}")

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import EVIDENCE_KINDS
@@ -16,26 +16,83 @@ KIND_LABELS = {
     "policy": "Policy or procedure",
     "other": "Other document",
 }
+DATE_MESSAGE = "Enter a date as YYYY-MM-DD (for example 2025-03-01)."
 
 
-class EvidenceForm(FlaskForm):
-    file = FileField(
-        "File (PDF, PNG, JPEG, DOCX or XLSX)", validators=[FileRequired("Choose a file.")]
-    )
+class CertificateFields(FlaskForm):
+    """The evidence kind and the details printed on a certificate."""
+
     kind = SelectField(
         "What is it?",
         choices=opts([(k, KIND_LABELS[k]) for k in EVIDENCE_KINDS]),
         validators=[DataRequired()],
     )
-    question_key = SelectField("Attach to question", choices=opts([]), validators=[Optional()])
+    standard = StringField(
+        "Standard (e.g. ISO/IEC 42001)", validators=[Optional(), Length(max=100)]
+    )
+    edition = StringField("Edition (e.g. 2023)", validators=[Optional(), Length(max=50)])
     certification_body = StringField("Certification body", validators=[Optional(), Length(max=200)])
+    accreditation_body = StringField(
+        "Accreditation body (e.g. UKAS, ANAB, DAkkS)", validators=[Optional(), Length(max=200)]
+    )
+    not_accredited = BooleanField("The certification body is not accredited")
     certificate_number = StringField("Certificate number", validators=[Optional(), Length(max=100)])
     scope = TextAreaField(
         "Scope statement (as printed on the certificate)", validators=[Optional(), Length(max=5000)]
     )
-    issued_on = DateField("Issued on", validators=[Optional()])
-    expires_on = DateField("Expires on", validators=[Optional()])
+    issued_on = DateField(
+        "Issued on", validators=[Optional()], render_kw={"placeholder": "YYYY-MM-DD"}
+    )
+    expires_on = DateField(
+        "Expires on", validators=[Optional()], render_kw={"placeholder": "YYYY-MM-DD"}
+    )
+
+    def metadata(self) -> dict:
+        return {
+            name: getattr(self, name).data
+            for name in (
+                "standard",
+                "edition",
+                "certification_body",
+                "accreditation_body",
+                "not_accredited",
+                "certificate_number",
+                "scope",
+                "issued_on",
+                "expires_on",
+            )
+        }
+
+
+class EvidenceForm(CertificateFields):
+    file = FileField(
+        "File (PDF, PNG, JPEG, DOCX or XLSX)", validators=[FileRequired("Choose a file.")]
+    )
+    question_key = SelectField("Attach to question", choices=opts([]), validators=[Optional()])
+    to_library = BooleanField("Also keep it in our certificate library for later assessments")
     submit = SubmitField("Upload")
+
+
+class LibraryUploadForm(CertificateFields):
+    file = FileField(
+        "File (PDF, PNG, JPEG, DOCX or XLSX)", validators=[FileRequired("Choose a file.")]
+    )
+    submit = SubmitField("Add to library")
+
+
+class LibraryAttachForm(FlaskForm):
+    evidence_id = SelectField("Document from your library", choices=opts([]))
+    question_key = SelectField("Attach to question", choices=opts([]), validators=[Optional()])
+    submit = SubmitField("Attach")
+
+
+class ReplaceForm(FlaskForm):
+    file = FileField("New file", validators=[FileRequired("Choose a file.")])
+    submit = SubmitField("Replace file")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Confirm all carried-forward answers")
 
 
 class SubmitForm(FlaskForm):

@@ -11,11 +11,20 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Assessment, Evidence
-from ...services import access, assessments, evidence
+from ...services import access, assessments, comments, evidence
 from ...services.errors import MissingAnswers, ServiceError, StaleAnswer
 from ..helpers import opts, roles_required
 from . import bp
-from .forms import KIND_LABELS, DeleteForm, EvidenceForm, SubmitForm
+from .forms import (
+    KIND_LABELS,
+    ConfirmForm,
+    DeleteForm,
+    EvidenceForm,
+    LibraryAttachForm,
+    LibraryUploadForm,
+    ReplaceForm,
+    SubmitForm,
+)
 
 
 @bp.get("/")
@@ -28,7 +37,7 @@ def index():
             Assessment.vendor_id == current_user.vendor_id,
             Assessment.status.not_in(("draft", "cancelled")),
         )
-        .order_by(Assessment.due_date)
+        .order_by(Assessment.due_date, Assessment.id.desc())
     ).all()
     return render_template(
         "portal/index.html",
@@ -72,22 +81,47 @@ def _sections(assessment):
     return ordered
 
 
-def _render_form(assessment, errors=None, conflicts=None, posted=None, missing=None, status=200):
-    answers = assessments.answer_map(assessment)
-    visible = assessments.visible_keys(assessment, answers)
-    docs = db.session.scalars(
-        select(Evidence).filter_by(assessment_id=assessment.id).order_by(Evidence.id)
-    ).all()
-    ev_form = EvidenceForm(prefix="ev")
-    ev_form.question_key.choices = opts(
-        [("", "The assessment as a whole")]
+def _question_choices(assessment, first_label="The assessment as a whole"):
+    return opts(
+        [("", first_label)]
         + [
             (q.key, f"{q.order}. {q.text[:80]}")
             for q in assessment.questionnaire.questions
             if q.evidence_kinds
         ]
     )
+
+
+def _library_choices(vendor_id):
+    return opts(
+        [
+            (
+                str(e.id),
+                f"{e.original_name} — {KIND_LABELS.get(e.kind, e.kind)}"
+                + (f", expires {e.expires_on.isoformat()}" if e.expires_on else ""),
+            )
+            for e in evidence.library(vendor_id)
+        ]
+    )
+
+
+def _render_form(
+    assessment, errors=None, conflicts=None, posted=None, missing=None, status=200, ev_form=None
+):
+    answers = assessments.answer_map(assessment)
+    visible = assessments.visible_keys(assessment, answers)
+    docs = db.session.scalars(
+        select(Evidence).filter_by(assessment_id=assessment.id).order_by(Evidence.id)
+    ).all()
+    if ev_form is None:
+        ev_form = EvidenceForm(prefix="ev", formdata=None)
+    ev_form.question_key.choices = _question_choices(assessment)
+    attach_form = LibraryAttachForm(prefix="lib", formdata=None)
+    attach_form.evidence_id.choices = _library_choices(assessment.vendor_id)
+    attach_form.question_key.choices = _question_choices(assessment)
     editable = assessment.status in ("sent", "in_progress", "changes_requested")
+    missing = missing if missing is not None else assessments.missing_required(assessment, answers)
+    questions = {q.key: q for q in assessment.questionnaire.questions}
     return render_template(
         "portal/assessment_answer.html",
         assessment=assessment,
@@ -95,21 +129,30 @@ def _render_form(assessment, errors=None, conflicts=None, posted=None, missing=N
         answers=answers,
         visible=visible,
         progress=assessments.progress(assessment, answers),
-        missing=missing
-        if missing is not None
-        else assessments.missing_required(assessment, answers),
+        missing=missing,
+        questions=questions,
+        unconfirmed=assessments.unconfirmed_keys(assessment, answers),
+        threads=comments.threads(current_user, assessment),
         errors=errors or {},
         conflicts=conflicts or {},
         posted=posted,
         evidence=docs,
+        warnings=[w for e in docs for w in evidence.certificate_warnings(e)],
         ev_form=ev_form,
-        submit_form=SubmitForm(prefix="sub"),
-        delete_form=DeleteForm(prefix="del"),
+        attach_form=attach_form,
+        replace_form=ReplaceForm(prefix="rep", formdata=None),
+        confirm_form=ConfirmForm(prefix="conf", formdata=None),
+        submit_form=SubmitForm(prefix="sub", formdata=None),
+        delete_form=DeleteForm(prefix="del", formdata=None),
         editable=editable,
         kind_labels=KIND_LABELS,
         show_if_json={q.key: q.show_if for q in assessment.questionnaire.questions if q.show_if},
         json=json,
     ), status
+
+
+def _answer_url(assessment, anchor=""):
+    return url_for("portal.assessment_answer", assessment_id=assessment.id) + anchor
 
 
 @bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"])
@@ -162,16 +205,111 @@ def assessment_answer(assessment_id: int):
         except ServiceError as exc:
             errors[q.key] = exc.message
         db.session.refresh(assessment)
+    notes = []
+    # Buttons inside the one big form: confirm a carried-forward answer, post to a thread.
+    confirm_key = request.form.get("confirm_key")
+    if confirm_key and confirm_key not in errors and confirm_key not in conflicts:
+        try:
+            if assessments.confirm_carried_forward(current_user, assessment, [confirm_key]):
+                notes.append("Answer confirmed.")
+        except ServiceError as exc:
+            errors[confirm_key] = exc.message
+    # Every message typed in a thread is sent, whichever button was pressed.
+    thread_key = request.form.get("post_comment")
+    typed = [
+        (name.removeprefix("thread__"), body)
+        for name, body in request.form.items()
+        if name.startswith("thread__") and (body.strip() or name == f"thread__{thread_key}")
+    ]
+    for key, body in typed:
+        try:
+            comments.add_comment(current_user, assessment, key or None, body)
+            notes.append("Message sent to the risk team.")
+        except ServiceError as exc:
+            errors[key or "thread"] = exc.message
     if errors or conflicts:
         flash(
             f"Saved {saved} answer(s). {len(errors) + len(conflicts)} need your attention below.",
             "error",
         )
         return _render_form(assessment, errors, conflicts, posted=request.form, status=422)
-    flash(
-        f"Saved {saved} answer(s)." if saved else "Nothing changed since the last save.", "success"
-    )
-    return redirect(url_for("portal.assessment_answer", assessment_id=assessment.id))
+    if saved or not notes:
+        notes.insert(
+            0, f"Saved {saved} answer(s)." if saved else "Nothing changed since the last save."
+        )
+    flash(" ".join(notes), "success")
+    anchor = f"#q-{confirm_key or thread_key}" if (confirm_key or thread_key) else ""
+    return redirect(_answer_url(assessment, anchor))
+
+
+@bp.post("/assessments/<int:assessment_id>/confirm")
+@roles_required("vendor")
+def answers_confirm(assessment_id: int):
+    """Confirm carried-forward answers: all of them (form) or the keys sent as JSON."""
+    assessment = access.get_assessment(current_user, assessment_id)
+    if request.is_json:
+        data = request.get_json(silent=True)
+        keys = data.get("keys") if isinstance(data, dict) else None
+        try:
+            done = assessments.confirm_carried_forward(current_user, assessment, keys)
+        except ServiceError as exc:
+            return _json_error(exc)
+        db.session.refresh(assessment)
+        return jsonify({"confirmed": done, **_state(assessment)})
+    if not ConfirmForm(prefix="conf").validate_on_submit():
+        flash("The form expired; reload and try again.", "error")
+        return redirect(_answer_url(assessment))
+    try:
+        done = assessments.confirm_carried_forward(current_user, assessment)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Confirmed {len(done)} carried-forward answer(s).", "success")
+    return redirect(_answer_url(assessment))
+
+
+@bp.post("/assessments/<int:assessment_id>/comments")
+@roles_required("vendor")
+def comment_create(assessment_id: int):
+    """Post a clarification message from the form's script (JSON in, JSON out)."""
+    assessment = access.get_assessment(current_user, assessment_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(
+            {"error": {"code": "bad_request", "message": "Send a JSON object.", "fields": {}}}
+        ), 400
+    try:
+        c = comments.add_comment(
+            current_user, assessment, data.get("question_key") or None, data.get("body")
+        )
+    except ServiceError as exc:
+        return _json_error(exc)
+    keys = {q.id: q.key for q in assessment.questionnaire.questions}
+    return jsonify({"comment": comments.comment_dict(c, keys)}), 201
+
+
+def _json_error(exc: ServiceError):
+    body = {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields, **exc.extra}}
+    return jsonify(body), exc.status
+
+
+def _state(assessment) -> dict:
+    """What the form's script redraws after a save: visibility, progress, counts, missing list."""
+    answers = assessments.answer_map(assessment)
+    visible = assessments.visible_keys(assessment, answers)
+    missing = assessments.missing_required(assessment, answers)
+    sections: dict[str, list[int]] = {}
+    for q in assessment.questionnaire.questions:
+        if q.required and q.key in visible:
+            counts = sections.setdefault(q.section, [0, 0])
+            counts[1] += 1
+            counts[0] += q.key not in missing
+    return {
+        "visible": sorted(visible),
+        "progress": assessments.progress(assessment, answers),
+        "missing": missing,
+        "sections": sections,
+    }
 
 
 @bp.post("/assessments/<int:assessment_id>/answers/<question_key>")
@@ -196,20 +334,15 @@ def answer_autosave(assessment_id: int, question_key: str):
             lock_version=data.get("lock_version"),
         )
     except ServiceError as exc:
-        body = {
-            "error": {"code": exc.code, "message": exc.message, "fields": exc.fields, **exc.extra}
-        }
-        return jsonify(body), exc.status
+        return _json_error(exc)
     db.session.refresh(assessment)
-    answers = assessments.answer_map(assessment)
-    return jsonify(
-        {
-            "answer": assessments.answer_dict(answer, question_key),
-            "visible": sorted(assessments.visible_keys(assessment, answers)),
-            "progress": assessments.progress(assessment, answers),
-            "missing": assessments.missing_required(assessment, answers),
-        }
-    )
+    return jsonify({"answer": assessments.answer_dict(answer, question_key), **_state(assessment)})
+
+
+def _flash_form_errors(form):
+    for name, errs in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        flash(f"{label}: {' '.join(errs)}", "error")
 
 
 @bp.post("/assessments/<int:assessment_id>/evidence")
@@ -218,15 +351,10 @@ def evidence_upload(assessment_id: int):
     """Upload a certificate or another document with its details."""
     assessment = access.get_assessment(current_user, assessment_id)
     form = EvidenceForm(prefix="ev")
-    form.question_key.choices = opts(
-        [("", "")] + [(q.key, q.key) for q in assessment.questionnaire.questions]
-    )
+    form.question_key.choices = _question_choices(assessment)
     if not form.validate_on_submit():
-        for name, errs in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {' '.join(errs)}", "error")
-        return redirect(
-            url_for("portal.assessment_answer", assessment_id=assessment.id) + "#evidence"
-        )
+        _flash_form_errors(form)
+        return _render_form(assessment, ev_form=form, status=422)
     upload = form.file.data
     try:
         ev = evidence.upload_evidence(
@@ -236,32 +364,130 @@ def evidence_upload(assessment_id: int):
             upload.read(),
             form.kind.data,
             form.question_key.data or None,
-            certification_body=form.certification_body.data,
-            certificate_number=form.certificate_number.data,
-            scope=form.scope.data,
-            issued_on=form.issued_on.data,
-            expires_on=form.expires_on.data,
+            to_library=form.to_library.data,
+            **form.metadata(),
         )
     except ServiceError as exc:
         flash(f"Upload refused: {exc.message}", "error")
+        return _render_form(assessment, ev_form=form, status=exc.status)
+    flash(f"Uploaded {ev.original_name}.", "success")
+    for warning in evidence.certificate_warnings(ev):
+        flash(warning, "warning")
+    return redirect(_answer_url(assessment, "#evidence"))
+
+
+@bp.post("/assessments/<int:assessment_id>/evidence/from-library")
+@roles_required("vendor")
+def evidence_attach(assessment_id: int):
+    """Attach a document from the vendor's certificate library."""
+    assessment = access.get_assessment(current_user, assessment_id)
+    form = LibraryAttachForm(prefix="lib")
+    form.evidence_id.choices = _library_choices(assessment.vendor_id)
+    form.question_key.choices = _question_choices(assessment)
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(_answer_url(assessment, "#evidence"))
+    try:
+        source = access.get_evidence(current_user, int(form.evidence_id.data))
+        ev = evidence.attach_from_library(
+            current_user, assessment, source, form.question_key.data or None
+        )
+    except (ServiceError, ValueError) as exc:
+        flash(getattr(exc, "message", "Choose a document."), "error")
     else:
-        flash(f"Uploaded {ev.original_name}.", "success")
-    return redirect(url_for("portal.assessment_answer", assessment_id=assessment.id) + "#evidence")
+        flash(f"Attached {ev.original_name} from your library.", "success")
+        for warning in evidence.certificate_warnings(ev):
+            flash(warning, "warning")
+    return redirect(_answer_url(assessment, "#evidence"))
+
+
+def _back_to(ev):
+    if ev.assessment_id:
+        return redirect(
+            url_for("portal.assessment_answer", assessment_id=ev.assessment_id) + "#evidence"
+        )
+    return redirect(url_for("portal.library"))
+
+
+@bp.post("/evidence/<int:evidence_id>/replace")
+@roles_required("vendor")
+def evidence_replace(evidence_id: int):
+    """Swap the file of an uploaded document before submitting (its details stay)."""
+    ev = access.get_evidence(current_user, evidence_id)
+    form = ReplaceForm(prefix="rep")
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back_to(ev)
+    upload = form.file.data
+    old = ev.original_name
+    try:
+        evidence.replace_evidence(current_user, ev, upload.filename or "", upload.read())
+    except ServiceError as exc:
+        flash(f"Replacement refused: {exc.message}", "error")
+    else:
+        flash(f"Replaced {old} with {ev.original_name}.", "success")
+    return _back_to(ev)
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")
 @roles_required("vendor")
 def evidence_delete(evidence_id: int):
-    """Remove an uploaded file while the assessment is open."""
+    """Remove an uploaded file while the assessment is open (library files at any time)."""
     ev = access.get_evidence(current_user, evidence_id)
-    assessment_id = ev.assessment_id
+    target = _back_to(ev)
     if DeleteForm(prefix="del").validate_on_submit():
         try:
             evidence.delete_evidence(current_user, ev)
             flash("File removed.", "success")
         except ServiceError as exc:
             flash(exc.message, "error")
-    return redirect(url_for("portal.assessment_answer", assessment_id=assessment_id) + "#evidence")
+    return target
+
+
+@bp.route("/library", methods=["GET", "POST"])
+@roles_required("vendor")
+def library():
+    """The vendor's certificate library: documents kept for reuse across assessments."""
+    vendor = access.get_vendor(current_user, current_user.vendor_id)
+    form = LibraryUploadForm(prefix="libup")
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                ev = evidence.upload_library_evidence(
+                    current_user,
+                    vendor,
+                    upload.filename or "",
+                    upload.read(),
+                    form.kind.data,
+                    **form.metadata(),
+                )
+            except ServiceError as exc:
+                flash(f"Upload refused: {exc.message}", "error")
+                for name, message in exc.fields.items():
+                    if hasattr(form, name):
+                        getattr(form, name).errors = [*getattr(form, name).errors, message]
+                status = exc.status
+            else:
+                flash(f"Added {ev.original_name} to your library.", "success")
+                for warning in evidence.certificate_warnings(ev):
+                    flash(warning, "warning")
+                return redirect(url_for("portal.library"))
+        else:
+            _flash_form_errors(form)
+            status = 422
+    docs = evidence.library(vendor.id)
+    return render_template(
+        "portal/library.html",
+        vendor=vendor,
+        docs=docs,
+        form=form,
+        warnings={e.id: evidence.certificate_warnings(e) for e in docs},
+        replace_form=ReplaceForm(prefix="rep", formdata=None),
+        delete_form=DeleteForm(prefix="del", formdata=None),
+        kind_labels=KIND_LABELS,
+    ), status
 
 
 @bp.get("/evidence/<int:evidence_id>/download")
@@ -285,7 +511,13 @@ def assessment_submit(assessment_id: int):
         assessments.submit_assessment(current_user, assessment)
     except MissingAnswers as exc:
         db.session.refresh(assessment)
-        flash(exc.message, "error")
+        count = len(exc.fields["missing"])
+        flash(
+            f"Not submitted yet: {count} question{'s' if count != 1 else ''} still "
+            f"need{'' if count != 1 else 's'} your answer or confirmation. "
+            "The list under “Review and submit” links to each one.",
+            "error",
+        )
         return _render_form(assessment, missing=exc.fields["missing"], status=422)
     except ServiceError as exc:
         flash(exc.message, "error")

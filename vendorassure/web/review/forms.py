@@ -1,10 +1,22 @@
 """Forms of the review area."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
+from ...models import FINDING_STATUSES, SEVERITIES
 from ..helpers import opts
+
+SEVERITY_CHOICES = [(s, s.capitalize()) for s in SEVERITIES]
+STATUS_CHOICES = [(s, s.replace("_", " ").capitalize()) for s in FINDING_STATUSES]
 
 
 class VerifyForm(FlaskForm):
@@ -34,6 +46,7 @@ class DecisionForm(FlaskForm):
         "Note (required when sending back: what must change)",
         validators=[Optional(), Length(max=5000)],
     )
+    include_flagged = BooleanField("Add the flagged answers and their notes as points")
     override_rating = SelectField(
         "Override the rating (optional)",
         choices=opts(
@@ -55,3 +68,53 @@ class DecisionForm(FlaskForm):
 
 class StartForm(FlaskForm):
     submit = SubmitField("Start review")
+
+
+class AssignForm(FlaskForm):
+    reviewer = SelectField("Reviewer", validators=[Optional()])
+    submit = SubmitField("Assign")
+
+
+class FlagForm(FlaskForm):
+    state = SelectField(
+        "Flag",
+        choices=opts([("none", "No flag"), ("flagged", "Flagged"), ("accepted", "Checked")]),
+        validators=[DataRequired()],
+    )
+    note = StringField("Internal note", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Save")
+
+
+class ClarifyForm(FlaskForm):
+    question = SelectField("About question (optional)", validators=[Optional()])
+    body = TextAreaField(
+        "What should the vendor clarify?", validators=[DataRequired(), Length(max=5000)]
+    )
+    submit = SubmitField("Send to the vendor")
+
+
+class ProposeForm(FlaskForm):
+    submit = SubmitField("Propose findings from the score")
+
+
+class FindingCreateForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    severity = SelectField("Severity", choices=opts(SEVERITY_CHOICES), default="medium")
+    control = SelectField("Annex A control", validators=[Optional()])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=10000)])
+    due_date = DateField("Due", validators=[Optional()])
+    submit = SubmitField("Raise finding")
+
+
+class FindingEditForm(FlaskForm):
+    severity = SelectField("Severity", choices=opts(SEVERITY_CHOICES))
+    owner_id = SelectField("Owner", validators=[Optional()])
+    due_date = DateField("Due", validators=[Optional()])
+    remediation = TextAreaField("Remediation", validators=[Optional(), Length(max=10000)])
+    status = SelectField("Status", choices=opts(STATUS_CHOICES))
+    acceptance_reason = TextAreaField(
+        "Reason for accepting the risk", validators=[Optional(), Length(max=5000)]
+    )
+    accepted_until = DateField("Risk accepted until", validators=[Optional()])
+    shared_with_vendor = BooleanField("Send to the vendor (it sees title, description, due date)")
+    submit = SubmitField("Save finding")

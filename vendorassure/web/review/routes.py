@@ -1,84 +1,232 @@
-"""Views for the risk team: queue, review page, evidence verification, decisions."""
+"""Views for the risk team: queue, review page, evidence, answer flags, clarifications,
+findings, decisions and downloads."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import date, timedelta
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ...extensions import db
-from ...models import RATINGS, STATUSES, AuditEvent, Control, Evidence, Vendor
+from ...models import (
+    FINDING_STATUSES,
+    RATINGS,
+    SEVERITIES,
+    STATUSES,
+    AuditEvent,
+    Comment,
+    Control,
+    Evidence,
+    Finding,
+    Objective,
+    Question,
+    QuestionControl,
+    User,
+    Vendor,
+)
 from ...models import Assessment as A
-from ...services import access, assessments, evidence
+from ...reports import build_assessment_workbook, loader, to_csv
+from ...services import access, assessments, evidence, findings, review
 from ...services.errors import ServiceError
-from ..helpers import roles_required
+from ...services.scoring import current_details
+from ..helpers import apply_errors, opts, roles_required
 from . import bp
-from .forms import DecisionForm, StartForm, VerifyForm
+from .forms import (
+    AssignForm,
+    ClarifyForm,
+    DecisionForm,
+    FindingCreateForm,
+    FindingEditForm,
+    FlagForm,
+    ProposeForm,
+    StartForm,
+    VerifyForm,
+)
 
 PER_PAGE = 25
 STAFF = ("admin", "procurement", "risk")
+RISK = ("risk", "admin")
 SORTS = {
     "due": (A.due_date, A.id),
     "submitted": (A.submitted_at.desc(), A.id),
     "risk": (A.risk_score.desc(), A.id),
     "vendor": (Vendor.name, A.id),
+    "newest": (A.id.desc(),),
 }
+DUE_FILTERS = {"overdue": "Overdue", "7": "Due within 7 days", "30": "Due within 30 days"}
+CSV_LIMIT = 10000
+
+
+def _csv(frame, name: str) -> Response:
+    response = Response(to_csv(frame), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _reviewers():
+    return db.session.scalars(
+        select(User).where(User.role.in_(RISK), User.active.is_(True)).order_by(User.email)
+    ).all()
+
+
+def queue_statement(args, user):
+    """The review queue's select for the filters in the query string."""
+    reviewer = aliased(User)
+    stmt = (
+        select(A, Vendor.name, Vendor.inherent_tier, reviewer.email)
+        .join(Vendor, Vendor.id == A.vendor_id)
+        .outerjoin(reviewer, reviewer.id == A.reviewer_id)
+    )
+    status = args.get("status", "review")
+    if status == "review":
+        stmt = stmt.where(A.status.in_(("submitted", "under_review")))
+    elif status in STATUSES:
+        stmt = stmt.where(A.status == status)
+    rating = args.get("rating", "")
+    if rating in RATINGS:
+        stmt = stmt.where(func.coalesce(A.override_rating, A.rating) == rating)
+    tier = args.get("tier", "")
+    if tier in RATINGS:
+        stmt = stmt.where(Vendor.inherent_tier == tier)
+    due = args.get("due", "")
+    today = date.today()
+    if due == "overdue":
+        stmt = stmt.where(
+            A.due_date < today, A.status.in_(("sent", "in_progress", "changes_requested"))
+        )
+    elif due in ("7", "30"):
+        stmt = stmt.where(A.due_date >= today, A.due_date <= today + timedelta(days=int(due)))
+    who = args.get("reviewer", "")
+    if who == "me" or args.get("mine") == "1":
+        stmt = stmt.where(A.reviewer_id == user.id)
+    elif who == "none":
+        stmt = stmt.where(A.reviewer_id.is_(None))
+    elif who.isdigit():
+        stmt = stmt.where(A.reviewer_id == int(who))
+    q = args.get("q", "").strip()
+    if q:
+        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
+    return stmt
 
 
 @bp.get("/")
 @roles_required(*STAFF)
 def queue():
-    """List assessments for review with filters, sorting and pages."""
-    status = request.args.get("status", "review")
-    rating = request.args.get("rating", "")
-    tier = request.args.get("tier", "")
-    q = request.args.get("q", "").strip()
-    sort = request.args.get("sort", "due")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    stmt = select(A).join(Vendor, Vendor.id == A.vendor_id)
-    if status == "review":
-        stmt = stmt.where(A.status.in_(("submitted", "under_review")))
-    elif status in STATUSES:
-        stmt = stmt.where(A.status == status)
-    if rating in RATINGS:
-        stmt = stmt.where(func.coalesce(A.override_rating, A.rating) == rating)
-    if tier in RATINGS:
-        stmt = stmt.where(Vendor.inherent_tier == tier)
-    if request.args.get("mine") == "1":
-        stmt = stmt.where(A.reviewer_id == current_user.id)
-    if q:
-        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(*SORTS.get(sort, SORTS["due"])).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    """List assessments for review with filters, sorting, pages and a CSV download."""
+    args = request.args
+    sort = args.get("sort", "due")
+    stmt = queue_statement(args, current_user).options(joinedload(A.questionnaire))
+    order = SORTS.get(sort, SORTS["due"])
+    if args.get("format") == "csv":
+        rows = db.session.execute(stmt.order_by(*order).limit(CSV_LIMIT)).all()
+        return _csv(loader.queue_frame(rows), "review-queue.csv")
+    page = max(args.get("page", 1, type=int) or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(
+        stmt.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
+    reviewers = _reviewers()
+    assign_form = AssignForm(prefix="as")
+    assign_form.reviewer.choices = opts(
+        [("", "Unassigned"), *[(str(u.id), u.display_name) for u in reviewers]]
+    )
     return render_template(
         "review/queue.html",
         rows=rows,
         total=total,
         page=page,
         per_page=PER_PAGE,
-        status=status,
-        rating=rating,
-        tier=tier,
-        q=q,
+        status=args.get("status", "review"),
+        rating=args.get("rating", ""),
+        tier=args.get("tier", ""),
+        due=args.get("due", ""),
+        reviewer=args.get("reviewer", ""),
+        q=args.get("q", "").strip(),
         sort=sort,
         statuses=STATUSES,
         ratings=RATINGS,
+        due_filters=DUE_FILTERS,
+        reviewers=reviewers,
+        assign_form=assign_form,
+        can_act=current_user.role in RISK,
+        csv_args={**args.to_dict(), "format": "csv"},
     )
+
+
+@bp.post("/assessments/<int:assessment_id>/assign")
+@roles_required(*RISK)
+def assessment_assign(assessment_id: int):
+    """Assign an assessment to a reviewer (or clear the assignment)."""
+    a = access.get_assessment(current_user, assessment_id)
+    form = AssignForm(prefix="as")
+    form.reviewer.choices = opts(
+        [("", "Unassigned"), *[(str(u.id), u.display_name) for u in _reviewers()]]
+    )
+    if form.validate_on_submit():
+        reviewer = db.session.get(User, int(form.reviewer.data)) if form.reviewer.data else None
+        try:
+            assessments.assign_reviewer(current_user, a, reviewer)
+            flash(
+                f"#{a.id} assigned to {reviewer.display_name}." if reviewer else "Unassigned.",
+                "success",
+            )
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    else:
+        flash("Choose a reviewer from the list.", "error")
+    target = request.form.get("back")
+    if target == "review":
+        return redirect(url_for("review.assessment_review", assessment_id=a.id))
+    return redirect(url_for("review.queue"))
+
+
+def _objective_groups(a, details, questions):
+    """Questions grouped by the objective of their first control, with the engine's numbers."""
+    titles = dict(db.session.execute(select(Objective.ref, Objective.title)).all())
+    by_ref = {o["ref"]: o for o in details.get("objectives", [])}
+    groups: dict[str, dict] = {}
+    for q in questions:
+        ref = q.control_links[0].control.objective if q.control_links else "Other"
+        group = groups.setdefault(
+            ref,
+            {
+                "ref": ref,
+                "title": titles.get(ref, ""),
+                "objective": by_ref.get(ref),
+                "questions": [],
+            },
+        )
+        group["questions"].append(q)
+
+    def key(ref: str):
+        return [int(p) if p.isdigit() else 999 for p in ref.replace("A.", "").split(".")]
+
+    return [groups[r] for r in sorted(groups, key=key)]
 
 
 @bp.get("/assessments/<int:assessment_id>")
 @roles_required(*STAFF)
 def assessment_review(assessment_id: int):
-    """Show answers by Annex A objective, control scores, the explanation, evidence and decisions."""
+    """Show answers by Annex A objective with control scores, the explanation, evidence,
+    findings, clarifications, decisions and the timeline."""
     a = access.get_assessment(current_user, assessment_id)
     answers = assessments.answer_map(a)
     visible = assessments.visible_keys(a, answers)
-    details = a.score_details or {}
-    control_titles = dict(db.session.execute(select(Control.ref, Control.title)).all())
+    details = current_details(a) or {}
+    control_scores = {c["ref"]: c for c in details.get("controls", [])}
+    questions = db.session.scalars(
+        select(Question)
+        .filter_by(questionnaire_id=a.questionnaire_id)
+        .options(selectinload(Question.control_links).selectinload(QuestionControl.control))
+        .order_by(Question.order)
+    ).all()
     docs = db.session.scalars(
         select(Evidence)
+        .options(joinedload(Evidence.question))
         .where(
             (Evidence.assessment_id == a.id)
             | ((Evidence.vendor_id == a.vendor_id) & Evidence.assessment_id.is_(None))
@@ -88,72 +236,349 @@ def assessment_review(assessment_id: int):
     events = db.session.scalars(
         select(AuditEvent).filter_by(assessment_id=a.id).order_by(AuditEvent.id.desc()).limit(200)
     ).all()
-    by_objective: dict[str, list] = {}
-    for q in a.questionnaire.questions:
-        objective = q.control_links[0].control.objective if q.control_links else "Other"
-        by_objective.setdefault(objective, []).append(q)
+    comments = db.session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.author))
+        .filter_by(assessment_id=a.id)
+        .order_by(Comment.id)
+    ).all()
+    finding_rows = db.session.scalars(
+        select(Finding)
+        .options(joinedload(Finding.control), joinedload(Finding.owner))
+        .filter_by(assessment_id=a.id)
+        .order_by(Finding.id)
+    ).all()
+    question_keys = {q.id: q.key for q in questions}
+    reviewers = _reviewers()
+    assign_form = AssignForm(prefix="as", reviewer=str(a.reviewer_id or ""))
+    assign_form.reviewer.choices = opts(
+        [("", "Unassigned"), *[(str(u.id), u.display_name) for u in reviewers]]
+    )
+    clarify_form = ClarifyForm(prefix="c")
+    clarify_form.question.choices = opts(
+        [("", "The assessment as a whole"), *[(q.key, f"{q.order}. {q.key}") for q in questions]]
+    )
+    create_form = FindingCreateForm(prefix="f")
+    create_form.control.choices = opts(
+        [
+            ("", "—"),
+            *[(c["ref"], f"{c['ref']} {c.get('title', '')}") for c in details.get("controls", [])],
+        ]
+    )
+    flag_forms = {
+        key: FlagForm(prefix=f"fl-{key}", state=ans.review_state, note=ans.review_note)
+        for key, ans in answers.items()
+    }
     return render_template(
         "review/assessment_review.html",
         a=a,
         answers=answers,
         visible=visible,
         details=details,
-        control_titles=control_titles,
+        control_scores=control_scores,
+        groups=_objective_groups(a, details, questions),
         evidence=docs,
         events=events,
-        by_objective=by_objective,
+        comments=comments,
+        question_keys=question_keys,
+        findings=finding_rows,
+        flagged=[k for k, ans in answers.items() if ans.review_state == "flagged"],
         verify_forms={e.id: VerifyForm(prefix=f"v{e.id}") for e in docs},
         decision_form=DecisionForm(prefix="d"),
         start_form=StartForm(prefix="s"),
-        can_act=current_user.role in ("risk", "admin"),
+        assign_form=assign_form,
+        clarify_form=clarify_form,
+        propose_form=ProposeForm(prefix="p"),
+        create_form=create_form,
+        flag_forms=flag_forms,
+        proposals=findings.proposals(a) if details else [],
+        can_act=current_user.role in RISK,
     )
 
 
+def _back(a, anchor: str = ""):
+    return redirect(url_for("review.assessment_review", assessment_id=a.id) + anchor)
+
+
+def _flash_form_errors(form) -> None:
+    for name, errs in form.errors.items():
+        flash(f"{getattr(form, name).label.text}: {' '.join(errs)}", "error")
+
+
 @bp.post("/assessments/<int:assessment_id>/start")
-@roles_required("risk", "admin")
+@roles_required(*RISK)
 def review_start(assessment_id: int):
-    """Open a submitted assessment for review."""
+    """Open a submitted assessment for review and propose findings from its score."""
     a = access.get_assessment(current_user, assessment_id)
     if StartForm(prefix="s").validate_on_submit():
         try:
             assessments.review_assessment(current_user, a, "start")
-            flash("Review started.", "success")
+            created = findings.propose_findings(current_user, a)
+            flash(f"Review started; {len(created)} finding(s) proposed from the score.", "success")
         except ServiceError as exc:
             flash(exc.message, "error")
-    return redirect(url_for("review.assessment_review", assessment_id=a.id))
+    return _back(a)
 
 
 @bp.post("/assessments/<int:assessment_id>/decision")
-@roles_required("risk", "admin")
+@roles_required(*RISK)
 def review_decision(assessment_id: int):
-    """Complete (optionally overriding the rating) or send the assessment back."""
+    """Complete (optionally overriding the rating) or send the assessment back with points."""
     a = access.get_assessment(current_user, assessment_id)
     form = DecisionForm(prefix="d")
     if not form.validate_on_submit():
-        for name, errs in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {' '.join(errs)}", "error")
-        return redirect(url_for("review.assessment_review", assessment_id=a.id) + "#decision")
+        _flash_form_errors(form)
+        return _back(a, "#decision")
+    note = (form.note.data or "").strip()
+    if form.decision.data == "request_changes" and form.include_flagged.data:
+        points = [
+            f"- {key}: {ans.review_note or 'please review this answer'}"
+            for key, ans in assessments.answer_map(a).items()
+            if ans.review_state == "flagged"
+        ]
+        note = "\n".join([note, *points]).strip()
     try:
         assessments.review_assessment(
             current_user,
             a,
             form.decision.data,
-            form.note.data or "",
+            note,
             form.override_rating.data or None,
             form.override_reason.data or None,
         )
     except ServiceError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("review.assessment_review", assessment_id=a.id) + "#decision")
+        return _back(a, "#decision")
     flash(
         "Assessment completed." if form.decision.data == "complete" else "Sent back to the vendor.",
         "success",
     )
-    return redirect(url_for("review.assessment_review", assessment_id=a.id))
+    return _back(a)
+
+
+@bp.post("/assessments/<int:assessment_id>/answers/<question_key>/flag")
+@roles_required(*RISK)
+def answer_flag(assessment_id: int, question_key: str):
+    """Flag one answer and keep an internal note on it."""
+    a = access.get_assessment(current_user, assessment_id)
+    form = FlagForm(prefix=f"fl-{question_key}")
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+    else:
+        try:
+            review.flag_answer(current_user, a, question_key, form.state.data, form.note.data)
+            flash(f"{question_key}: saved.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    return _back(a, f"#ans-{question_key}")
+
+
+@bp.post("/assessments/<int:assessment_id>/clarify")
+@roles_required(*RISK)
+def clarification_request(assessment_id: int):
+    """Send the vendor a clarification request."""
+    a = access.get_assessment(current_user, assessment_id)
+    form = ClarifyForm(prefix="c")
+    form.question.choices = opts([("", ""), *[(q.key, q.key) for q in a.questionnaire.questions]])
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+    else:
+        try:
+            review.request_clarification(
+                current_user, a, form.body.data, form.question.data or None
+            )
+            flash("Clarification request sent to the vendor.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    return _back(a, "#clarifications")
+
+
+@bp.post("/assessments/<int:assessment_id>/findings/propose")
+@roles_required(*RISK)
+def findings_propose(assessment_id: int):
+    """Create proposed findings for knockouts and weak controls."""
+    a = access.get_assessment(current_user, assessment_id)
+    if ProposeForm(prefix="p").validate_on_submit():
+        try:
+            created = findings.propose_findings(current_user, a)
+            flash(f"{len(created)} finding(s) proposed.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    return _back(a, "#findings")
+
+
+@bp.post("/assessments/<int:assessment_id>/findings")
+@roles_required(*RISK)
+def finding_create(assessment_id: int):
+    """Raise a finding by hand."""
+    a = access.get_assessment(current_user, assessment_id)
+    form = FindingCreateForm(prefix="f")
+    form.control.choices = opts(
+        [("", ""), *[(r, r) for r in db.session.scalars(select(Control.ref))]]
+    )
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(a, "#findings")
+    try:
+        findings.create_finding(
+            current_user,
+            a,
+            {
+                "title": form.title.data,
+                "severity": form.severity.data,
+                "control": form.control.data or None,
+                "description": form.description.data or "",
+                "due_date": form.due_date.data,
+            },
+        )
+        flash("Finding raised.", "success")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    return _back(a, "#findings")
+
+
+def findings_statement(args):
+    stmt = select(Finding).join(Vendor, Vendor.id == Finding.vendor_id)
+    status = args.get("status", "active")
+    if status == "active":
+        stmt = stmt.where(Finding.status.in_(("open", "remediating")))
+    elif status in FINDING_STATUSES:
+        stmt = stmt.where(Finding.status == status)
+    severity = args.get("severity", "")
+    if severity in SEVERITIES:
+        stmt = stmt.where(Finding.severity == severity)
+    if args.get("overdue") == "1":
+        stmt = stmt.where(
+            Finding.status.in_(("open", "remediating")), Finding.due_date < date.today()
+        )
+    vendor_id = args.get("vendor_id", "")
+    if vendor_id.isdigit():
+        stmt = stmt.where(Finding.vendor_id == int(vendor_id))
+    q = args.get("q", "").strip()
+    if q:
+        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
+    return stmt
+
+
+@bp.get("/findings")
+@roles_required(*STAFF)
+def finding_list():
+    """All findings with filters, pages and a CSV download."""
+    args = request.args
+    stmt = findings_statement(args)
+    if args.get("format") == "csv":
+        return _csv(loader.findings_frame(stmt.limit(CSV_LIMIT)), "findings.csv")
+    page = max(args.get("page", 1, type=int) or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(
+        stmt.options(
+            joinedload(Finding.vendor), joinedload(Finding.control), joinedload(Finding.owner)
+        )
+        .order_by(Finding.due_date.is_(None), Finding.due_date, Finding.id)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "review/findings.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        status=args.get("status", "active"),
+        severity=args.get("severity", ""),
+        overdue=args.get("overdue", ""),
+        q=args.get("q", "").strip(),
+        statuses=FINDING_STATUSES,
+        severities=SEVERITIES,
+        today=date.today(),
+        csv_args={**args.to_dict(), "format": "csv"},
+    )
+
+
+def _edit_form(f: Finding, formdata=None) -> FindingEditForm:
+    form = FindingEditForm(
+        formdata=formdata,
+        prefix="fe",
+        severity=f.severity,
+        owner_id=str(f.owner_id or ""),
+        due_date=f.due_date,
+        remediation=f.remediation,
+        status=f.status,
+        acceptance_reason=f.acceptance_reason,
+        accepted_until=f.accepted_until,
+        shared_with_vendor=f.shared_with_vendor,
+    )
+    staff = db.session.scalars(
+        select(User).where(User.role.in_(STAFF), User.active.is_(True)).order_by(User.email)
+    ).all()
+    form.owner_id.choices = opts([("", "—"), *[(str(u.id), u.display_name) for u in staff]])
+    return form
+
+
+def _render_finding(f: Finding, form: FindingEditForm):
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "finding", AuditEvent.object_id == f.id)
+        .order_by(AuditEvent.id.desc())
+    ).all()
+    return render_template(
+        "review/finding.html", f=f, form=form, events=events, can_act=current_user.role in RISK
+    )
+
+
+@bp.get("/findings/<int:finding_id>")
+@roles_required(*STAFF)
+def finding_edit(finding_id: int):
+    """Show a finding with its history and, for risk, the edit form."""
+    f = access.get_finding(current_user, finding_id)
+    return _render_finding(f, _edit_form(f))
+
+
+@bp.post("/findings/<int:finding_id>")
+@roles_required(*RISK)
+def finding_update(finding_id: int):
+    """Edit severity, owner, due date, remediation, status, risk acceptance, vendor sharing."""
+    f = access.get_finding(current_user, finding_id)
+    form = _edit_form(f, request.form)
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _render_finding(f, form)
+    changes = {
+        "severity": form.severity.data,
+        "owner_id": int(form.owner_id.data) if form.owner_id.data else None,
+        "due_date": form.due_date.data,
+        "remediation": form.remediation.data or "",
+        "shared_with_vendor": bool(form.shared_with_vendor.data),
+    }
+    if form.status.data != f.status:
+        changes["status"] = form.status.data
+        if form.status.data == "risk_accepted":
+            changes["acceptance_reason"] = form.acceptance_reason.data or ""
+            changes["accepted_until"] = form.accepted_until.data
+    try:
+        findings.update_finding(current_user, f, changes)
+    except ServiceError as exc:
+        apply_errors(form, exc)
+        db.session.refresh(f)
+        return _render_finding(f, form)
+    flash("Finding saved.", "success")
+    return redirect(url_for("review.finding_edit", finding_id=f.id))
+
+
+@bp.get("/assessments/<int:assessment_id>/export.xlsx")
+@roles_required(*STAFF)
+def assessment_export(assessment_id: int):
+    """Download the assessment workbook."""
+    from ...api.reports_routes import send_bytes
+
+    a = access.get_assessment(current_user, assessment_id)
+    return send_bytes(
+        build_assessment_workbook(loader.load_assessment(a)), f"assessment-{a.id}.xlsx"
+    )
 
 
 @bp.post("/evidence/<int:evidence_id>/verify")
-@roles_required("risk", "admin")
+@roles_required(*RISK)
 def evidence_verify(evidence_id: int):
     """Accept or reject a piece of evidence (for certificates: scope and accreditation)."""
     ev = access.get_evidence(current_user, evidence_id)
@@ -164,8 +589,7 @@ def evidence_verify(evidence_id: int):
         else url_for("review.queue")
     )
     if not form.validate_on_submit():
-        for name, errs in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {' '.join(errs)}", "error")
+        _flash_form_errors(form)
         return redirect(target)
     try:
         evidence.verify_evidence(
