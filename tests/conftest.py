@@ -27,6 +27,7 @@ from vendorassure.models import (
     Question,
     QuestionControl,
     Questionnaire,
+    Reminder,
     User,
     Vendor,
 )
@@ -40,7 +41,17 @@ PG_SERVER = os.environ.get(
     "VA_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 # Rows of these tables are removed after every test, children first.
-TRANSIENT = (Comment, Finding, ControlScore, Answer, Evidence, Invitation, ApiToken, AuditEvent)
+TRANSIENT = (
+    Reminder,
+    Comment,
+    Finding,
+    ControlScore,
+    Answer,
+    Evidence,
+    Invitation,
+    ApiToken,
+    AuditEvent,
+)
 
 
 def _create_pg_database() -> tuple[str, str]:

@@ -84,6 +84,7 @@ def load_settings(instance_path: str) -> dict:
         "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB") or 25),
         "INVITATION_TTL_DAYS": int(env.get("INVITATION_TTL_DAYS") or 14),
+        "REMINDER_DAYS_BEFORE": int(env.get("REMINDER_DAYS_BEFORE") or 3),
         "API_TOKEN_TTL_DAYS": int(env.get("API_TOKEN_TTL_DAYS") or 30),
         "QUESTIONNAIRE_DIR": env.get("QUESTIONNAIRE_DIR")
         or str(Path(__file__).resolve().parent.parent / "questionnaires"),

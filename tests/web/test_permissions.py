@@ -39,6 +39,13 @@ WEB = {
     "procurement.assessment_issue": BUYER,
     "procurement.contact_create": BUYER,
     "procurement.assessment_cancel": BUYER,
+    "procurement.contact_resend": BUYER,
+    "procurement.contact_revoke": BUYER,
+    "portal.answers_confirm": ("vendor",),
+    "portal.comment_create": ("vendor",),
+    "portal.evidence_attach": ("vendor",),
+    "portal.evidence_replace": ("vendor",),
+    "portal.library": ("vendor",),
     "portal.index": ("vendor",),
     "portal.assessment_answer": ("vendor",),
     "portal.answer_autosave": ("vendor",),
@@ -112,6 +119,16 @@ API = {
     "api.findings_create": RISK,
     "api.finding_patch": RISK,
     "api.portfolio_summary": STAFF,
+    "api.vendor_contacts_list": STAFF,
+    "api.contact_invitation_resend": BUYER,
+    "api.contact_invitation_revoke": BUYER,
+    "api.answers_confirm": ("vendor",),
+    "api.comments_list": ALL,
+    "api.comments_create": ("vendor", "risk", "admin"),
+    "api.library_list": ALL,
+    "api.library_upload": ("vendor",),
+    "api.evidence_attach": ("vendor",),
+    "api.evidence_replace": ("vendor",),
 }
 
 
@@ -156,6 +173,7 @@ def world(make, db):
         "filename": "css/app.css",
         "contact": contact,
         "vendor": vendor,
+        "user_id": contact.id,
     }
 
 

@@ -481,7 +481,11 @@ def assessment_evidence_list(assessment_id: int):
         "file": "binary",
         "kind": "string",
         "question_key": "string",
+        "standard": "string",
+        "edition": "string",
         "certification_body": "string",
+        "accreditation_body": "string",
+        "not_accredited": "boolean",
         "certificate_number": "string",
         "scope": "string",
         "issued_on": "date",
@@ -495,26 +499,18 @@ def assessment_evidence_upload(assessment_id: int):
         raise BadInput("Send the file as multipart form field 'file'.", {"file": "Required."})
     if not request.form.get("kind"):
         raise BadInput("Say what kind of evidence this is.", {"kind": "Required."})
-    form = request.form
+    from .portal_routes import META_FIELDS, portal_evidence_json
+
     ev = evidence.upload_evidence(
         current_user(),
         a,
         upload.filename or "",
         upload.read(),
-        form["kind"],
-        form.get("question_key") or None,
-        **{
-            k: form.get(k)
-            for k in (
-                "certification_body",
-                "certificate_number",
-                "scope",
-                "issued_on",
-                "expires_on",
-            )
-        },
+        request.form["kind"],
+        request.form.get("question_key") or None,
+        **{k: request.form.get(k) for k in META_FIELDS},
     )
-    return evidence_json(ev, False)
+    return portal_evidence_json(ev, False)
 
 
 @endpoint("/evidence/<int:evidence_id>", "GET", "One evidence record", ANY)
