@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import STAFF_ROLES, Assessment, Control, Evidence, Vendor
-from ..services import access, assessments, evidence, library, portfolio, vendors
+from ..services import access, assessments, evidence, findings, library, portfolio, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, NotFound
 from ..services.scoring import current_details
@@ -423,7 +423,11 @@ def assessment_review(assessment_id: int, body: Review):
     a = assessments.review_assessment(
         current_user(), a, body.decision, body.note, body.override_rating, body.override_reason
     )
-    return assessment_json(a, True, assessments.progress(a))
+    out = assessment_json(a, True, assessments.progress(a))
+    if body.decision == "start":
+        # Same as opening the review in the UI: propose findings from the score (idempotent).
+        out["proposed_findings"] = len(findings.propose_findings(current_user(), a))
+    return out
 
 
 @endpoint(
