@@ -102,7 +102,7 @@ class Question(db.Model):
             "section": self.section,
             "order": self.order,
             "text": self.text,
-            "help": self.help,
+            "help": self.help or "",
             "type": self.type,
             "required": self.required,
             "allows_na": self.allows_na,

@@ -20,6 +20,7 @@ from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, 
 from .library import latest_questionnaire
 from .notify import send_status_mail
 from .scoring import question_defs, score_assessment_now
+from .values import parse_date
 
 # (from, to) -> the action that names the transition in the audit log.
 TRANSITIONS = {
@@ -68,14 +69,19 @@ def transition(actor, assessment: Assessment, to: str, details: dict | None = No
 
 
 def _parse_due(due) -> date:
-    if isinstance(due, date):
-        return due
-    try:
-        return date.fromisoformat(str(due))
-    except ValueError:
-        raise InvalidValues(
-            "due_date must be a date in the form YYYY-MM-DD.", {"due_date": "Use YYYY-MM-DD."}
-        ) from None
+    parsed = parse_date(due, "due_date")
+    if parsed is None:
+        raise InvalidValues("due_date is required.", {"due_date": "Required."})
+    return parsed
+
+
+def require_open(assessment: Assessment, doing: str = "Answers can no longer be changed") -> None:
+    """Refuse (409) a vendor change once the assessment is no longer open for the vendor."""
+    if assessment.status not in ("sent", "in_progress", "changes_requested"):
+        raise IllegalTransition(
+            f"{doing}: the assessment is {STATUS_LABELS[assessment.status].lower()}.",
+            {"status": assessment.status},
+        )
 
 
 def issue_assessment(
@@ -202,12 +208,7 @@ def unconfirmed_keys(assessment: Assessment, answers: dict[str, Answer] | None =
 def confirm_carried_forward(actor: User, assessment: Assessment, keys=None) -> list[str]:
     """Confirm carried-forward answers as they are (all of them, or only the given keys)."""
     require_role(actor, "vendor")
-    if assessment.status not in ("sent", "in_progress", "changes_requested"):
-        raise IllegalTransition(
-            f"Answers can no longer be changed: the assessment is "
-            f"{STATUS_LABELS[assessment.status].lower()}.",
-            {"status": assessment.status},
-        )
+    require_open(assessment)
     answers = answer_map(assessment)
     if keys is not None:
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
@@ -369,12 +370,7 @@ def save_answer(
 ) -> Answer:
     """Save one draft answer of the vendor (optimistic locking on lock_version)."""
     require_role(actor, "vendor")
-    if assessment.status not in ("sent", "in_progress", "changes_requested"):
-        raise IllegalTransition(
-            f"Answers can no longer be changed: the assessment is "
-            f"{STATUS_LABELS[assessment.status].lower()}.",
-            {"status": assessment.status},
-        )
+    require_open(assessment)
     question = db.session.scalar(
         select(Question).filter_by(questionnaire_id=assessment.questionnaire_id, key=question_key)
     )

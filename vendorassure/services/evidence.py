@@ -25,6 +25,7 @@ from .errors import (
 )
 from .filetypes import ALLOWED, sniff
 from .scoring import score_assessment_now
+from .values import parse_date
 
 METADATA_LIMITS = {
     "certification_body": 200,
@@ -65,19 +66,6 @@ def clean_filename(name: str) -> str:
     return name
 
 
-def _date(value, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidValues(
-            f"{field} must be a date in the form YYYY-MM-DD.", {field: "Use YYYY-MM-DD."}
-        ) from None
-
-
 def _flag(value, field: str, fields: dict) -> bool:
     if value in (None, ""):
         return False
@@ -114,11 +102,11 @@ def check_metadata(kind: str, meta: dict, require_full: bool = False) -> dict:
     clean["not_accredited"] = _flag(meta.get("not_accredited"), "not_accredited", fields)
     issued = expires = None
     try:
-        issued = _date(meta.get("issued_on"), "issued_on")
+        issued = parse_date(meta.get("issued_on"), "issued_on")
     except InvalidValues as exc:
         fields.update(exc.fields)
     try:
-        expires = _date(meta.get("expires_on"), "expires_on")
+        expires = parse_date(meta.get("expires_on"), "expires_on")
     except InvalidValues as exc:
         fields.update(exc.fields)
     if kind in CERTIFICATE_KINDS:

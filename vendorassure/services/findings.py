@@ -16,6 +16,7 @@ from . import audit
 from .access import require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
 from .notify import send_status_mail
+from .values import parse_date
 
 FINDING_TRANSITIONS = {
     ("proposed", "open"),  # the reviewer confirms a proposal
@@ -32,19 +33,6 @@ FINDING_TRANSITIONS = {
 # What a vendor user may see: shared with it and no longer a mere proposal.
 VENDOR_VISIBLE = ("open", "remediating", "closed", "risk_accepted")
 EDITABLE = ("severity", "title", "description", "remediation", "owner_id")
-
-
-def _date(value, name):
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidValues(
-            f"{name} must be a date in the form YYYY-MM-DD.", {name: "YYYY-MM-DD."}
-        ) from None
 
 
 def _apply(finding: Finding, changes: dict) -> None:
@@ -72,7 +60,7 @@ def _apply(finding: Finding, changes: dict) -> None:
             value = changes[attr]
             setattr(finding, attr, value.strip() if isinstance(value, str) else value)
     if "due_date" in changes:
-        finding.due_date = _date(changes["due_date"], "due_date")
+        finding.due_date = parse_date(changes["due_date"], "due_date")
 
 
 def create_finding(actor, assessment: Assessment, data: dict) -> Finding:
@@ -220,7 +208,7 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
                 {"status": finding.status},
             )
         if status == "risk_accepted":
-            until = _date(data.get("accepted_until"), "accepted_until")
+            until = parse_date(data.get("accepted_until"), "accepted_until")
             reason = data.get("acceptance_reason") or ""
             if not reason.strip() or until is None:
                 fields = {}

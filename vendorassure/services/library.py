@@ -426,27 +426,7 @@ def questionnaire_normalized(qn: Questionnaire) -> dict:
             }
             for s in qn.sections or []
         ],
-        "questions": [
-            {
-                "key": q.key,
-                "section": q.section,
-                "order": q.order,
-                "text": q.text,
-                "help": q.help or "",
-                "type": q.type,
-                "required": q.required,
-                "allows_na": q.allows_na,
-                "options": list(q.options or []),
-                "evidence_kinds": list(q.evidence_kinds or []),
-                "show_if": q.show_if,
-                "controls": [
-                    {"ref": link.control.ref, "weight": link.weight} for link in q.control_links
-                ],
-                "weight": q.weight,
-                "knockout": q.knockout,
-            }
-            for q in questions
-        ],
+        "questions": [q.to_dict() for q in questions],
     }
 
 
