@@ -16,17 +16,7 @@ from .serializers import evidence_json
 STAFF = STAFF_ROLES
 ANY = (*STAFF_ROLES, "vendor")
 BUYER = ("procurement", "admin")
-META_FIELDS = (
-    "standard",
-    "edition",
-    "certification_body",
-    "accreditation_body",
-    "not_accredited",
-    "certificate_number",
-    "scope",
-    "issued_on",
-    "expires_on",
-)
+META_FIELDS = evidence.METADATA_FIELDS
 
 
 class ConfirmBody(Schema):

@@ -27,6 +27,18 @@ from .filetypes import ALLOWED, sniff
 from .scoring import score_assessment_now
 from .values import parse_date
 
+# The certificate details a vendor records with a file (form fields and API multipart fields).
+METADATA_FIELDS = (
+    "standard",
+    "edition",
+    "certification_body",
+    "accreditation_body",
+    "not_accredited",
+    "certificate_number",
+    "scope",
+    "issued_on",
+    "expires_on",
+)
 METADATA_LIMITS = {
     "certification_body": 200,
     "certificate_number": 100,

@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import EVIDENCE_KINDS
+from ...services.evidence import METADATA_FIELDS
 from ..helpers import opts
 
 KIND_LABELS = {
@@ -48,20 +49,7 @@ class CertificateFields(FlaskForm):
     )
 
     def metadata(self) -> dict:
-        return {
-            name: getattr(self, name).data
-            for name in (
-                "standard",
-                "edition",
-                "certification_body",
-                "accreditation_body",
-                "not_accredited",
-                "certificate_number",
-                "scope",
-                "issued_on",
-                "expires_on",
-            )
-        }
+        return {name: getattr(self, name).data for name in METADATA_FIELDS}
 
 
 class EvidenceForm(CertificateFields):
