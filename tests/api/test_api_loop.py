@@ -143,3 +143,29 @@ def test_full_loop_through_the_api(app, make, api):
     summary = risk.get("/portfolio/summary").get_json()
     assert summary["by_status"]["completed"] == 1
     assert summary["by_rating"]["high"] == 1
+
+
+def test_invitation_can_be_accepted_through_the_api_once(app, make, api):
+    from tests.conftest import ApiClient
+
+    vendor = make.vendor()
+    buyer = api(make.user("procurement"))
+    assert (
+        buyer.post(f"/vendors/{vendor.id}/contacts", {"email": "ops@v.example"}).status_code == 201
+    )
+    outbox = max(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    token = outbox.read_text().split("/invite/")[1].split()[0]
+    anonymous = ApiClient(app.test_client(), None)
+    short = anonymous.post("/invitations/accept", {"token": token, "password": "short"})
+    assert short.status_code == 422 and "password" in short.get_json()["error"]["fields"]
+    r = anonymous.post("/invitations/accept", {"token": token, "password": PASSWORD, "name": "Ops"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["email"] == "ops@v.example" and r.get_json()["vendor_id"] == vendor.id
+    again = anonymous.post("/invitations/accept", {"token": token, "password": PASSWORD})
+    assert again.status_code == 422 and again.get_json()["error"]["fields"]["token"] == "used"
+    unknown = anonymous.post("/invitations/accept", {"token": "nope", "password": PASSWORD})
+    assert (
+        unknown.status_code == 422 and unknown.get_json()["error"]["fields"]["token"] == "unknown"
+    )
+    signed_in = anonymous.post("/tokens", {"email": "ops@v.example", "password": PASSWORD})
+    assert signed_in.status_code == 201

@@ -79,6 +79,7 @@ WEB = {
 API = {
     "api.openapi_json": PUBLIC,
     "api.token_create": PUBLIC,
+    "api.invitation_accept": PUBLIC,
     "api.me_get": ALL,
     "api.intake_get": ALL,
     "api.vendors_list": STAFF,

@@ -581,3 +581,23 @@ def openapi_json():
     from .openapi import build_document
 
     return jsonify(build_document())
+
+
+class InvitationAccept(Schema):
+    token: str
+    password: str
+    name: str | None = None
+
+
+@endpoint(
+    "/invitations/accept",
+    "POST",
+    "Accept an invitation: set the password of the invited vendor contact (single use)",
+    public=True,
+    body=InvitationAccept,
+    limit="LOGIN_RATE_LIMIT",
+)
+def invitation_accept(body: InvitationAccept):
+    from ..services.auth import accept_invitation
+
+    return user_json(accept_invitation(body.token, body.password, body.name))
