@@ -29,7 +29,7 @@ from ...models import (
 )
 from ...models import Assessment as A
 from ...reports import build_assessment_workbook, loader, to_csv
-from ...services import access, assessments, evidence, findings, review
+from ...services import access, assessments, evidence, findings, library, review
 from ...services.errors import ServiceError
 from ...services.scoring import current_details
 from ..helpers import apply_errors, opts, roles_required
@@ -208,6 +208,13 @@ def _objective_groups(a, details, questions):
     return [groups[r] for r in sorted(groups, key=key)]
 
 
+def _crosswalks_by_ref() -> tuple[dict, dict]:
+    """({control ref: {framework: [refs]}}, {framework: display name}) for the controls table."""
+    catalog = library.control_catalog()
+    by_ref = {c.ref: catalog["crosswalks"].get(c.id, {}) for c in catalog["controls"]}
+    return by_ref, catalog["frameworks"]
+
+
 @bp.get("/assessments/<int:assessment_id>")
 @roles_required(*STAFF)
 def assessment_review(assessment_id: int):
@@ -276,6 +283,7 @@ def assessment_review(assessment_id: int):
         visible=visible,
         details=details,
         control_scores=control_scores,
+        crosswalks=_crosswalks_by_ref(),
         groups=_objective_groups(a, details, questions),
         evidence=docs,
         events=events,
