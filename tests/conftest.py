@@ -207,6 +207,19 @@ class Factory:
             actor, vendor, key, date.today() + timedelta(days=30)
         )
 
+    def submitted(
+        self, level: str = "low", best: bool = True, key: str = "iso42001-ai-vendor-lite"
+    ):
+        """A vendor, its contact and an assessment answered by that contact and submitted."""
+        from tests.helpers import answer_all
+
+        vendor = self.vendor(level=level)
+        assessment = self.assessment(vendor, key)
+        contact = self.user("vendor", vendor=vendor)
+        answer_all(contact, assessment, best=best)
+        assessment_service.submit_assessment(contact, assessment)
+        return assessment, contact
+
 
 @pytest.fixture
 def make(app):

@@ -314,14 +314,8 @@ def test_illegal_transitions_are_409_with_a_message(make, api):
 
 
 def test_review_needs_reason_for_override_and_note_for_changes(make, api):
-    from tests.helpers import answer_all
-    from vendorassure.services.assessments import submit_assessment
 
-    vendor = make.vendor()
-    assessment = make.assessment(vendor)
-    contact = make.user("vendor", vendor=vendor)
-    answer_all(contact, assessment)
-    submit_assessment(contact, assessment)
+    assessment, contact = make.submitted()
     risk = api(make.user("risk"))
     path = f"/assessments/{assessment.id}/review"
     err = _assert_error(risk.post(path, {"decision": "complete", "override_rating": "low"}), 422)

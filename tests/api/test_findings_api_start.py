@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from tests.helpers import answer_all
-from vendorassure.services.assessments import submit_assessment
-
 
 def test_start_review_proposes_findings_once(make, api):
-    vendor = make.vendor(level="high")
-    assessment = make.assessment(vendor)
-    contact = make.user("vendor", vendor=vendor)
-    answer_all(contact, assessment, best=False)
-    submit_assessment(contact, assessment)
+    assessment, _contact = make.submitted(level="high", best=False)
     risk = api(make.user("risk"))
     r = risk.post(f"/assessments/{assessment.id}/review", {"decision": "start"})
     assert r.status_code == 200 and r.get_json()["status"] == "under_review"

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from tests.helpers import answer_all
-from vendorassure.services.assessments import submit_assessment
-
 
 def test_review_control_table_shows_crosswalks(make, client, login_as):
-    vendor = make.vendor()
-    assessment = make.assessment(vendor)
-    contact = make.user("vendor", vendor=vendor)
-    answer_all(contact, assessment)
-    submit_assessment(contact, assessment)
+    assessment, _contact = make.submitted()
     login_as("risk")
     html = client.get(f"/review/assessments/{assessment.id}").get_data(as_text=True)
     table = html.split('id="control-table"')[1].split("</table>")[0]

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, g, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, select
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..services.auth import user_for_token
 from ..services.errors import BadInput, Forbidden, NotAuthenticated
 
@@ -158,15 +157,6 @@ def endpoint(
         return wrapper
 
     return decorator
-
-
-def paginate(stmt, page: int, per_page: int, order_by) -> tuple[list, int]:
-    """Run a select for one page; returns (rows, total)."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return rows, total
 
 
 def page_body(items: list, page: int, per_page: int, total: int) -> dict:

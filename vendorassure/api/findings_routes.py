@@ -13,7 +13,8 @@ from ..extensions import db
 from ..models import FINDING_STATUSES, SEVERITIES, Assessment, Finding
 from ..services import access, findings, review
 from ..services.errors import BadInput, InvalidValues
-from .core import Paging, Schema, current_user, endpoint, page_body, paginate
+from ..services.queries import paginate
+from .core import Paging, Schema, current_user, endpoint, page_body
 from .serializers import iso
 
 RISK = ("risk", "admin")

@@ -12,10 +12,11 @@ from ..extensions import db
 from ..models import STAFF_ROLES, Assessment, Control, Evidence, Vendor
 from ..services import access, assessments, evidence, findings, library, portfolio, vendors
 from ..services.auth import issue_api_token
-from ..services.errors import BadInput, NotFound
+from ..services.errors import BadInput, InvalidValues, NotFound
+from ..services.queries import name_contains, paginate
 from ..services.scoring import current_details
 from ..storage import get_storage
-from .core import Paging, Query, Schema, bp, current_user, endpoint, page_body, paginate
+from .core import Paging, Query, Schema, bp, current_user, endpoint, page_body
 from .serializers import assessment_json, evidence_json, user_json, vendor_json
 
 STAFF = STAFF_ROLES
@@ -180,7 +181,7 @@ def _vendor_out(vendor: Vendor) -> dict:
 def vendors_list(query: VendorQuery):
     stmt = select(Vendor)
     if query.q:
-        stmt = stmt.where(func.lower(Vendor.name).contains(query.q.lower(), autoescape=True))
+        stmt = stmt.where(name_contains(Vendor.name, query.q))
     if query.tier:
         stmt = stmt.where(Vendor.inherent_tier == query.tier)
     rows, total = paginate(stmt, query.page, query.per_page, (Vendor.name, Vendor.id))
@@ -334,8 +335,6 @@ def assessments_list(query: AssessmentQuery):
 def assessments_create(body: AssessmentCreate):
     vendor = db.session.get(Vendor, body.vendor_id)
     if vendor is None:
-        from ..services.errors import InvalidValues
-
         raise InvalidValues(
             f"Vendor {body.vendor_id} does not exist.", {"vendor_id": "Unknown vendor."}
         )

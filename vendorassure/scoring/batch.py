@@ -17,8 +17,8 @@ from .engine import ref_key
 from .model import ScoringModel
 from .types import RATINGS, ControlDef, QuestionDef, norm_value
 
-_ANSWER_COLS = ["assessment_id", "question", "value", "na", "evidence"]
-_CERT_COLS = [
+ANSWER_COLUMNS = ["assessment_id", "question", "value", "na", "evidence"]
+CERTIFICATE_COLUMNS = [
     "assessment_id",
     "id",
     "kind",
@@ -89,7 +89,7 @@ def score_frame(
 
     # ---- answers: one row per (assessment, question), then one row per chosen value --------
     # Plain numpy arrays throughout: no DataFrame copies of the (large) long format.
-    df = answers_df.reindex(columns=_ANSWER_COLS)
+    df = answers_df.reindex(columns=ANSWER_COLUMNS)
     n_in = len(df)
     a_pos = ids.get_indexer(df["assessment_id"].to_numpy())
     if (a_pos < 0).any():
@@ -228,7 +228,7 @@ def score_frame(
     # ---- certificates -----------------------------------------------------------------------
     score = base.copy()
     if certificates_df is not None and len(certificates_df):
-        cdf = certificates_df.reindex(columns=_CERT_COLS).reset_index(drop=True)
+        cdf = certificates_df.reindex(columns=CERTIFICATE_COLUMNS).reset_index(drop=True)
         c_pos = ids.get_indexer(cdf["assessment_id"])
         if (c_pos < 0).any():
             bad = cdf.loc[c_pos < 0, "assessment_id"].unique()[:5].tolist()

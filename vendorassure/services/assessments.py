@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import RATINGS, Answer, Assessment, Question, Questionnaire, User, Vendor
+from ..models import RATINGS, VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
 from ..models._base import utcnow
 from ..scoring import AnswerIn, visible_questions
 from . import audit
@@ -77,7 +77,7 @@ def _parse_due(due) -> date:
 
 def require_open(assessment: Assessment, doing: str = "Answers can no longer be changed") -> None:
     """Refuse (409) a vendor change once the assessment is no longer open for the vendor."""
-    if assessment.status not in ("sent", "in_progress", "changes_requested"):
+    if assessment.status not in VENDOR_OPEN:
         raise IllegalTransition(
             f"{doing}: the assessment is {STATUS_LABELS[assessment.status].lower()}.",
             {"status": assessment.status},
@@ -474,7 +474,7 @@ def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -
 def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
     """Submit the vendor's answers; refuse with the list of missing required answers; score it."""
     require_role(actor, "vendor")
-    if assessment.status not in ("sent", "in_progress", "changes_requested"):
+    if assessment.status not in VENDOR_OPEN:
         raise IllegalTransition(
             f"Only an open assessment can be submitted; this one is "
             f"{STATUS_LABELS[assessment.status].lower()}.",

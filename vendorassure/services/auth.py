@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ROLES, ApiToken, Invitation, User, Vendor
+from ..models import ROLES, VENDOR_OPEN, ApiToken, Assessment, Invitation, User, Vendor
 from ..models._base import utcnow
 from . import audit
 from .errors import Conflict, InvalidValues, NotAuthenticated
@@ -142,6 +142,17 @@ def user_for_token(token: str) -> User | None:
     return row.user
 
 
+def latest_open_assessment_id(vendor_id: int) -> int | None:
+    """The vendor's most recent assessment still open for answers (an invitation leads there)."""
+    return db.session.scalar(
+        select(Assessment.id)
+        .filter_by(vendor_id=vendor_id)
+        .where(Assessment.status.in_(VENDOR_OPEN))
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    )
+
+
 def new_invitation(user: User, actor, assessment_id: int | None = None) -> tuple[str, Invitation]:
     """Create a single-use, expiring invitation for a vendor user; the caller commits."""
     token = secrets.token_urlsafe(32)
@@ -245,7 +256,6 @@ def _revoke_open(actor, user: User, reason: str) -> int:
 
 def resend_invitation(actor, user: User) -> tuple[str, Invitation]:
     """Withdraw a contact's earlier links and email a fresh one (procurement)."""
-    from ..models import Assessment
     from .access import require_role
     from .notify import send_invitation
 
@@ -258,14 +268,9 @@ def resend_invitation(actor, user: User) -> tuple[str, Invitation]:
             {"user_id": "Already active."},
         )
     _revoke_open(actor, user, "resent")
-    open_assessment = db.session.scalar(
-        select(Assessment.id)
-        .filter_by(vendor_id=user.vendor_id)
-        .where(Assessment.status.in_(("sent", "in_progress", "changes_requested")))
-        .order_by(Assessment.id.desc())
-        .limit(1)
+    token, inv = new_invitation(
+        user, actor, assessment_id=latest_open_assessment_id(user.vendor_id)
     )
-    token, inv = new_invitation(user, actor, assessment_id=open_assessment)
     db.session.commit()
     send_invitation(inv, token, user.vendor)
     return token, inv

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CERTIFICATE_KINDS, EVIDENCE_KINDS, Assessment, Evidence, Question
+from ..models import CERTIFICATE_KINDS, EVIDENCE_KINDS, VENDOR_OPEN, Assessment, Evidence, Question
 from ..models._base import utcnow
 from ..storage import get_storage
 from . import audit
@@ -57,7 +57,6 @@ DEFAULT_STANDARDS = {
 # ISO certificates come from accredited (or not) certification bodies; SOC 2 from CPA firms.
 ACCREDITED_KINDS = ("iso42001_certificate", "iso27001_certificate", "iso27701_certificate")
 EXPIRY_WARNING_DAYS = 60
-OPEN_FOR_VENDOR = ("sent", "in_progress", "changes_requested")
 
 
 def clean_filename(name: str) -> str:
@@ -220,7 +219,7 @@ def _refuse_duplicate(existing: Evidence | None, where: str) -> None:
 
 
 def _require_open(assessment: Assessment, what: str = "added") -> None:
-    if assessment.status not in OPEN_FOR_VENDOR:
+    if assessment.status not in VENDOR_OPEN:
         raise IllegalTransition(
             f"Evidence can only be {what} while the assessment is open.",
             {"status": assessment.status},

@@ -17,6 +17,7 @@ from ..models import (
     OPEN_STATES,
     RATINGS,
     STATUSES,
+    VENDOR_OPEN,
     Assessment,
     Control,
     ControlScore,
@@ -27,8 +28,6 @@ from ..models import (
 from ..models.findings import ACTIVE_FINDING_STATUSES, FINDING_STATUSES, SEVERITIES
 from ..settings_defaults import next_reassessment, setting
 from .library import scoring_model
-
-VENDOR_OPEN = ("sent", "in_progress", "changes_requested")
 
 
 def _dialect() -> str:

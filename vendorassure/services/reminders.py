@@ -10,11 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Assessment, Reminder
+from ..models import VENDOR_OPEN, Assessment, Reminder
 from . import audit
 from .notify import send_reminder
 
-OPEN_FOR_VENDOR = ("sent", "in_progress", "changes_requested")
 DEFAULT_DAYS_BEFORE = 3
 
 
@@ -49,7 +48,7 @@ def send_reminders(today: date | None = None, days_before: int | None = None) ->
     }
     rows = db.session.scalars(
         select(Assessment)
-        .where(Assessment.status.in_(OPEN_FOR_VENDOR))
+        .where(Assessment.status.in_(VENDOR_OPEN))
         .order_by(Assessment.due_date, Assessment.id)
     ).all()
     for assessment in rows:

@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..models._base import utcnow
 from ..scoring import score_frame
+from ..scoring.batch import CERTIFICATE_COLUMNS
 from . import audit
 from .scoring import _evidence_state, control_defs, question_defs
 
@@ -74,16 +75,7 @@ def _frames(ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 (Evidence.assessment_id == Assessment.id) | Evidence.assessment_id.is_(None),
             )
         ).all(),
-        columns=[
-            "assessment_id",
-            "id",
-            "kind",
-            "verification",
-            "issued_on",
-            "expires_on",
-            "scope_covers_service",
-            "accredited",
-        ],
+        columns=CERTIFICATE_COLUMNS,
     )
     return answers.drop(columns=["question_id"]), certs
 

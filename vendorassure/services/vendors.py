@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Assessment, User, Vendor
+from ..models import User, Vendor
 from ..scoring import inherent_tier
 from . import audit
 from .access import require_role
-from .auth import create_user, new_invitation
+from .auth import create_user, latest_open_assessment_id, new_invitation
 from .errors import InvalidValues
 from .library import intake_definition, scoring_model
 from .notify import send_invitation
@@ -119,14 +119,7 @@ def add_contact(actor, vendor: Vendor, email: str, name: str = "") -> tuple[User
     user = create_user(
         email, "vendor", name=name or "", vendor_id=vendor.id, actor=actor, commit=False
     )
-    open_assessment = db.session.scalar(
-        select(Assessment.id)
-        .filter_by(vendor_id=vendor.id)
-        .where(Assessment.status.in_(("sent", "in_progress", "changes_requested")))
-        .order_by(Assessment.id.desc())
-        .limit(1)
-    )
-    token, inv = new_invitation(user, actor, assessment_id=open_assessment)
+    token, inv = new_invitation(user, actor, assessment_id=latest_open_assessment_id(vendor.id))
     db.session.commit()
     link = send_invitation(inv, token, vendor)
     return user, link

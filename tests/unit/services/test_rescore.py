@@ -7,25 +7,17 @@ import copy
 import yaml
 from sqlalchemy import select
 
-from tests.helpers import answer_all
 from vendorassure.models import Assessment, ControlScore
 from vendorassure.scoring import load_model
-from vendorassure.services import assessments as svc
 from vendorassure.services.library import library_root, scoring_model
 from vendorassure.services.rescore import rescore_all
 from vendorassure.services.scoring import build_input, current_details
 
 
 def _submitted(make, count=3):
-    out = []
-    for i in range(count):
-        vendor = make.vendor(level="high" if i % 2 else "low")
-        a = make.assessment(vendor)
-        contact = make.user("vendor", vendor=vendor)
-        answer_all(contact, a, best=bool(i % 2))
-        svc.submit_assessment(contact, a)
-        out.append(a)
-    return out
+    return [
+        make.submitted(level="high" if i % 2 else "low", best=bool(i % 2))[0] for i in range(count)
+    ]
 
 
 def _lenient_model():

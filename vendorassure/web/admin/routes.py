@@ -6,14 +6,14 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ...extensions import db
 from ...models import User
 from ...services import library
 from ...services.auth import create_user
 from ...services.errors import NotFound, ServiceError
 from ...services.library import LibraryInvalid
+from ...services.queries import page_arg, paginate
 from ..helpers import apply_errors, roles_required
 from ..portal.forms import KIND_LABELS
 from . import bp
@@ -43,11 +43,8 @@ def index():
         else:
             flash(f"User {user.email} created.", "success")
             return redirect(url_for("admin.index"))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    total = db.session.scalar(select(func.count()).select_from(User))
-    users = db.session.scalars(
-        select(User).order_by(User.role, User.email).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
+    page = page_arg(request.args)
+    users, total = paginate(select(User), page, PER_PAGE, (User.role, User.email))
     return render_template(
         "admin/index.html", form=form, users=users, total=total, page=page, per_page=PER_PAGE
     )
@@ -72,7 +69,7 @@ def library_index():
                 "success",
             )
         return redirect(url_for("admin.library_index"))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg(request.args)
     versions, total = library.library_versions(page, PER_PAGE)
     return render_template(
         "admin/library.html",

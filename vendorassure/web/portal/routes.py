@@ -10,9 +10,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Assessment, Evidence
+from ...models import VENDOR_OPEN, Assessment, Evidence
 from ...services import access, assessments, comments, evidence
-from ...services.errors import MissingAnswers, ServiceError, StaleAnswer
+from ...services.errors import BadInput, MissingAnswers, ServiceError, StaleAnswer
 from ..helpers import opts, roles_required
 from . import bp
 from .forms import (
@@ -119,7 +119,7 @@ def _render_form(
     attach_form = LibraryAttachForm(prefix="lib", formdata=None)
     attach_form.evidence_id.choices = _library_choices(assessment.vendor_id)
     attach_form.question_key.choices = _question_choices(assessment)
-    editable = assessment.status in ("sent", "in_progress", "changes_requested")
+    editable = assessment.status in VENDOR_OPEN
     missing = missing if missing is not None else assessments.missing_required(assessment, answers)
     questions = {q.key: q for q in assessment.questionnaire.questions}
     return render_template(
@@ -273,12 +273,8 @@ def answers_confirm(assessment_id: int):
 def comment_create(assessment_id: int):
     """Post a clarification message from the form's script (JSON in, JSON out)."""
     assessment = access.get_assessment(current_user, assessment_id)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return jsonify(
-            {"error": {"code": "bad_request", "message": "Send a JSON object.", "fields": {}}}
-        ), 400
     try:
+        data = _json_object()
         c = comments.add_comment(
             current_user, assessment, data.get("question_key") or None, data.get("body")
         )
@@ -286,6 +282,14 @@ def comment_create(assessment_id: int):
         return _json_error(exc)
     keys = {q.id: q.key for q in assessment.questionnaire.questions}
     return jsonify({"comment": comments.comment_dict(c, keys)}), 201
+
+
+def _json_object() -> dict:
+    """The JSON object a form script sent, or a 400 the script shows as is."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadInput("Send a JSON object.")
+    return data
 
 
 def _json_error(exc: ServiceError):
@@ -317,12 +321,8 @@ def _state(assessment) -> dict:
 def answer_autosave(assessment_id: int, question_key: str):
     """Save one answer from the form's autosave (JSON in, JSON out; CSRF header required)."""
     assessment = access.get_assessment(current_user, assessment_id)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return jsonify(
-            {"error": {"code": "bad_request", "message": "Send a JSON object.", "fields": {}}}
-        ), 400
     try:
+        data = _json_object()
         answer = assessments.save_answer(
             current_user,
             assessment,

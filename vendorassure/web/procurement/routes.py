@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Assessment, Vendor
 from ...services import access, assessments, library, vendors
 from ...services.errors import ServiceError
+from ...services.queries import name_contains, page_arg, paginate
 from ..helpers import apply_errors, opts, roles_required
 from . import bp
 from .forms import CancelForm, ContactForm, IssueForm, VendorBaseForm, vendor_form_class
@@ -32,16 +33,13 @@ def vendor_list():
     """List vendors with search, tier filter and pages."""
     q = request.args.get("q", "").strip()
     tier = request.args.get("tier", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg(request.args)
     stmt = select(Vendor)
     if q:
-        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
+        stmt = stmt.where(name_contains(Vendor.name, q))
     if tier:
         stmt = stmt.where(Vendor.inherent_tier == tier)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(Vendor.name).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
+    rows, total = paginate(stmt, page, PER_PAGE, (Vendor.name,))
     counts = (
         dict(
             db.session.execute(

@@ -16,6 +16,7 @@ from ...models import (
     RATINGS,
     SEVERITIES,
     STATUSES,
+    VENDOR_OPEN,
     AuditEvent,
     Comment,
     Control,
@@ -31,6 +32,7 @@ from ...models import Assessment as A
 from ...reports import build_assessment_workbook, loader, to_csv
 from ...services import access, assessments, evidence, findings, library, review
 from ...services.errors import ServiceError
+from ...services.queries import name_contains, page_arg, paginate
 from ...services.scoring import current_details
 from ..helpers import apply_errors, opts, roles_required
 from . import bp
@@ -95,9 +97,7 @@ def queue_statement(args, user):
     due = args.get("due", "")
     today = date.today()
     if due == "overdue":
-        stmt = stmt.where(
-            A.due_date < today, A.status.in_(("sent", "in_progress", "changes_requested"))
-        )
+        stmt = stmt.where(A.due_date < today, A.status.in_(VENDOR_OPEN))
     elif due in ("7", "30"):
         stmt = stmt.where(A.due_date >= today, A.due_date <= today + timedelta(days=int(due)))
     who = args.get("reviewer", "")
@@ -107,9 +107,8 @@ def queue_statement(args, user):
         stmt = stmt.where(A.reviewer_id.is_(None))
     elif who.isdigit():
         stmt = stmt.where(A.reviewer_id == int(who))
-    q = args.get("q", "").strip()
-    if q:
-        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
+    if args.get("q", "").strip():
+        stmt = stmt.where(name_contains(Vendor.name, args["q"]))
     return stmt
 
 
@@ -124,11 +123,8 @@ def queue():
     if args.get("format") == "csv":
         rows = db.session.execute(stmt.order_by(*order).limit(CSV_LIMIT)).all()
         return _csv(loader.queue_frame(rows), "review-queue.csv")
-    page = max(args.get("page", 1, type=int) or 1, 1)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(
-        stmt.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
+    page = page_arg(args)
+    rows, total = paginate(stmt, page, PER_PAGE, order, rows=True)
     reviewers = _reviewers()
     assign_form = AssignForm(prefix="as")
     assign_form.reviewer.choices = opts(
@@ -462,9 +458,8 @@ def findings_statement(args):
     vendor_id = args.get("vendor_id", "")
     if vendor_id.isdigit():
         stmt = stmt.where(Finding.vendor_id == int(vendor_id))
-    q = args.get("q", "").strip()
-    if q:
-        stmt = stmt.where(func.lower(Vendor.name).contains(q.lower(), autoescape=True))
+    if args.get("q", "").strip():
+        stmt = stmt.where(name_contains(Vendor.name, args["q"]))
     return stmt
 
 
@@ -476,16 +471,15 @@ def finding_list():
     stmt = findings_statement(args)
     if args.get("format") == "csv":
         return _csv(loader.findings_frame(stmt.limit(CSV_LIMIT)), "findings.csv")
-    page = max(args.get("page", 1, type=int) or 1, 1)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(
+    page = page_arg(args)
+    rows, total = paginate(
         stmt.options(
             joinedload(Finding.vendor), joinedload(Finding.control), joinedload(Finding.owner)
-        )
-        .order_by(Finding.due_date.is_(None), Finding.due_date, Finding.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+        ),
+        page,
+        PER_PAGE,
+        (Finding.due_date.is_(None), Finding.due_date, Finding.id),
+    )
     return render_template(
         "review/findings.html",
         rows=rows,
