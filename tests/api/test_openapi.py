@@ -45,3 +45,59 @@ def test_me_and_pagination_shape(make, api):
     assert client.get("/vendors?q=vendor 01").get_json()["total"] == 1
     assert client.get("/vendors?per_page=0").status_code == 400
     assert client.get("/vendors?page=abc").status_code == 400
+
+
+def test_assessment_list_filters_and_reviewer_assignment(make, api, db):
+    from datetime import date, timedelta
+
+    from vendorassure.models import Assessment
+
+    risk_user = make.user("risk")
+    risk = api(risk_user)
+    low = make.assessment(make.vendor(level="low"))
+    high = make.assessment(make.vendor(level="high"))
+    late = db.session.get(Assessment, high.id)
+    late.due_date = date.today() - timedelta(days=2)
+    db.session.commit()
+    high_tier = late.vendor.inherent_tier
+    ids = lambda q: [a["id"] for a in risk.get(f"/assessments?{q}").get_json()["items"]]  # noqa: E731
+    assert ids(f"tier={high_tier}") == [high.id]
+    assert ids("overdue=true") == [high.id]
+    assert ids(f"reviewer_id={risk_user.id}") == []
+    r = risk.put(f"/assessments/{low.id}/reviewer", {"reviewer_id": risk_user.id})
+    assert r.status_code == 200 and r.get_json()["reviewer_id"] == risk_user.id
+    assert ids(f"reviewer_id={risk_user.id}") == [low.id]
+    buyer = make.user("procurement")
+    bad = risk.put(f"/assessments/{low.id}/reviewer", {"reviewer_id": buyer.id})
+    assert bad.status_code == 422 and "reviewer_id" in bad.get_json()["error"]["fields"]
+    assert risk.put(f"/assessments/{low.id}/reviewer", {"reviewer_id": 10**6}).status_code == 422
+    assert (
+        risk.put(f"/assessments/{low.id}/reviewer", {"reviewer_id": None}).get_json()["reviewer_id"]
+        is None
+    )
+    assert (
+        api(buyer).put(f"/assessments/{low.id}/reviewer", {"reviewer_id": None}).status_code == 403
+    )
+
+
+def test_lists_do_not_query_per_row(make, api, db):
+    from sqlalchemy import event
+
+    staff = api(make.user("risk"))
+    counts = []
+    for n in (2, 6):
+        while len(staff.get("/assessments?per_page=200").get_json()["items"]) < n:
+            make.assessment(make.vendor())
+        statements = []
+
+        def track(*args, _s=statements):
+            _s.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", track)
+        try:
+            staff.get("/assessments?per_page=200")
+            staff.get("/vendors?per_page=200")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", track)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

@@ -101,6 +101,7 @@ API = {
     "api.assessment_submit": ("vendor",),
     "api.assessment_review": RISK,
     "api.assessment_cancel": BUYER,
+    "api.assessment_assign": RISK,
     "api.assessment_score": STAFF,
     "api.assessment_evidence_list": ALL,
     "api.assessment_evidence_upload": ("vendor",),

@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from flask import Response, jsonify, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import STAFF_ROLES, Assessment, Control, Evidence, Vendor
+from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Evidence, Vendor
 from ..services import access, assessments, evidence, findings, library, portfolio, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
@@ -68,6 +69,13 @@ class AssessmentQuery(Paging):
     status: str | None = None
     vendor_id: int | None = None
     rating: str | None = None
+    tier: str | None = None
+    reviewer_id: int | None = None
+    overdue: bool | None = None
+
+
+class ReviewerAssign(Schema):
+    reviewer_id: int | None
 
 
 class AnswerPut(Schema):
@@ -179,7 +187,7 @@ def _vendor_out(vendor: Vendor) -> dict:
     query=VendorQuery,
 )
 def vendors_list(query: VendorQuery):
-    stmt = select(Vendor)
+    stmt = select(Vendor).options(selectinload(Vendor.contacts))
     if query.q:
         stmt = stmt.where(name_contains(Vendor.name, query.q))
     if query.tier:
@@ -303,7 +311,9 @@ def controls_list():
 )
 def assessments_list(query: AssessmentQuery):
     user = current_user()
-    stmt = select(Assessment)
+    stmt = select(Assessment).options(
+        joinedload(Assessment.vendor), joinedload(Assessment.questionnaire)
+    )
     if user.role == "vendor":
         stmt = stmt.where(
             Assessment.vendor_id == user.vendor_id, Assessment.status.not_in(("draft", "cancelled"))
@@ -318,6 +328,13 @@ def assessments_list(query: AssessmentQuery):
         stmt = stmt.where(
             func.coalesce(Assessment.override_rating, Assessment.rating) == query.rating
         )
+    if user.is_staff:
+        if query.tier:
+            stmt = stmt.where(Assessment.vendor.has(Vendor.inherent_tier == query.tier))
+        if query.reviewer_id is not None:
+            stmt = stmt.where(Assessment.reviewer_id == query.reviewer_id)
+    if query.overdue:
+        stmt = stmt.where(Assessment.status.in_(VENDOR_OPEN), Assessment.due_date < date.today())
     rows, total = paginate(stmt, query.page, query.per_page, (Assessment.id.desc(),))
     return page_body(
         [assessment_json(a, user.is_staff) for a in rows], query.page, query.per_page, total
@@ -600,3 +617,24 @@ def invitation_accept(body: InvitationAccept):
     from ..services.auth import accept_invitation
 
     return user_json(accept_invitation(body.token, body.password, body.name))
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/reviewer",
+    "PUT",
+    "Assign the risk reviewer of an assessment (null clears it)",
+    ("risk", "admin"),
+    body=ReviewerAssign,
+)
+def assessment_assign(assessment_id: int, body: ReviewerAssign):
+    from ..models import User
+
+    a = access.get_assessment(current_user(), assessment_id)
+    reviewer = None
+    if body.reviewer_id is not None:
+        reviewer = db.session.get(User, body.reviewer_id)
+        if reviewer is None:
+            raise InvalidValues(
+                f"User {body.reviewer_id} does not exist.", {"reviewer_id": "Unknown user."}
+            )
+    return assessment_json(assessments.assign_reviewer(current_user(), a, reviewer), True)
