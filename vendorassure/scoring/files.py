@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .engine import ref_key
+from .compiled import ref_key
 from .types import ControlDef, QuestionDef, objective_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

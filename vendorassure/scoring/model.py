@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .types import EVIDENCE_KINDS, EVIDENCE_STATES, RATINGS
+from .types import CERTIFICATE_STATES, EVIDENCE_KINDS, EVIDENCE_STATES, RATINGS, norm_value
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "questionnaires/scoring/default.yaml"
 
@@ -62,6 +63,69 @@ class CertificateCredit:
         return min(1.0, max(score + self.bonus, self.floor, score))
 
 
+CONDITION_SOURCES = ("question", "intake", "tier", "certificate")
+RED_FLAG_STRENGTHS = ("knockout", "red_flag")
+CERTIFICATE_KINDS = EVIDENCE_KINDS[:4]
+_RULE_KEY = re.compile(r"^[a-z0-9_.]+$")
+
+
+@dataclass(frozen=True)
+class RuleCondition:
+    """One condition of a red flag or a check.
+
+    ``source`` "question": the answer chooses one of ``values`` (for a red flag, an unanswered
+    visible question matches too: not answering is never better than the worst answer);
+    "intake": procurement's intake answer is one of ``values``; "tier": the inherent tier is one
+    of ``values``; "certificate": the state of the vendor's certificate of kind ``key`` (see
+    ``types.CERTIFICATE_STATES``) is one of ``values``.
+    """
+
+    source: str
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RedFlagRule:
+    """An answer (or a combination with the use context) that sets a minimum rating."""
+
+    key: str
+    strength: str
+    min_rating: str
+    reason: str
+    action: str
+    when: tuple[RuleCondition, ...]
+
+
+@dataclass(frozen=True)
+class CapRule:
+    """When ``count`` objectives (of ``objectives``, None = any) score in band ``at_or_below``
+    or weaker, the overall band cannot be better than ``max_band``."""
+
+    key: str
+    objectives: tuple[str, ...] | None
+    at_or_below: str
+    count: int
+    max_band: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckRule:
+    """A consistency check: answers that cannot all be true.
+
+    A hit lowers the credit of the ``penalise`` answers (``consistency.factor``) and, with
+    ``treat_as``, scores a gating answer as the value the rest of the record implies (so that
+    hiding follow-up questions never scores better than answering them).
+    """
+
+    key: str
+    message: str
+    when: tuple[RuleCondition, ...]
+    penalise: tuple[str, ...]
+    treat_as: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class ScoringModel:
     """A validated scoring model; every tunable number of the engine lives here."""
@@ -89,7 +153,16 @@ class ScoringModel:
     escalation_tier: str | None
     forced_tiers: tuple[dict[str, Any], ...]
     drivers_top: int = 5
+    red_flags: tuple[RedFlagRule, ...] = ()
+    caps: tuple[CapRule, ...] = ()
+    checks: tuple[CheckRule, ...] = ()
+    contradiction_factor: float = 0.5
+    plan_steps: int = 5
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def band_index(self, band: str) -> int:
+        """Return the position of a band, 0 = strongest."""
+        return self.band_names.index(band)
 
     @property
     def band_names(self) -> tuple[str, ...]:
@@ -282,10 +355,186 @@ def validate_model(d: Any) -> list[str]:
     top = d.get("drivers", {}).get("top", 5) if isinstance(d.get("drivers"), Mapping) else 5
     if not isinstance(top, int) or top < 1:
         problems.append("drivers.top: must be a positive integer")
+    steps = d.get("plan", {}).get("steps", 5) if isinstance(d.get("plan"), Mapping) else 5
+    if not isinstance(steps, int) or not 1 <= steps <= 10:
+        problems.append("plan.steps: must be an integer from 1 to 10")
+
+    problems.extend(_validate_red_flags(d.get("red_flags")))
+    problems.extend(_validate_caps(d.get("caps"), band_names))
+    problems.extend(_validate_checks(d.get("checks")))
+    cons = d.get("consistency")
+    if cons is not None and (not isinstance(cons, Mapping) or not _unit(cons.get("factor"))):
+        problems.append("consistency.factor: must be in [0, 1]")
 
     # The corners a risk officer expects, checked on the model alone.
     if not problems:
         problems.extend(_validate_corners(d))
+    return problems
+
+
+def _validate_conditions(where: str, when: Any, *, red_flag: bool) -> list[str]:
+    """Check a rule's ``when`` list: each item names exactly one source and its values."""
+    problems: list[str] = []
+    if not isinstance(when, list) or not when:
+        return [f"{where}.when: must be a non-empty list of conditions"]
+    sources = []
+    for j, c in enumerate(when):
+        w = f"{where}.when[{j}]"
+        if not isinstance(c, Mapping):
+            problems.append(f"{w}: must be a mapping like {{question: KEY, in: [values]}}")
+            continue
+        named = [s for s in CONDITION_SOURCES if s in c]
+        unknown = sorted(set(c) - set(CONDITION_SOURCES) - {"in"})
+        if unknown:
+            problems.append(f"{w}: unknown field(s) {', '.join(unknown)}")
+        if len(named) != 1:
+            problems.append(f"{w}: name exactly one of {', '.join(CONDITION_SOURCES)}")
+            continue
+        source = named[0]
+        sources.append(source)
+        # a tier condition may list its tiers directly: {tier: [high, critical]}
+        values = c["tier"] if source == "tier" and isinstance(c["tier"], list) else c.get("in")
+        if not isinstance(values, list) or not values:
+            problems.append(f"{w}: `in` must be a non-empty list of values")
+            continue
+        if source == "tier":
+            bad = [v for v in values if v not in RATINGS]
+            if bad:
+                problems.append(f"{w}: unknown tier(s) {bad}")
+            elif red_flag and min(RATINGS.index(v) for v in values) + len(set(values)) != len(
+                RATINGS
+            ):
+                problems.append(
+                    f"{w}: a tier condition must list a tier and every higher one (a red flag "
+                    "for high tiers holds for critical too)"
+                )
+        elif source == "certificate":
+            if c["certificate"] not in CERTIFICATE_KINDS:
+                problems.append(f"{w}: unknown certificate kind {c['certificate']!r}")
+            bad = [v for v in values if v not in CERTIFICATE_STATES]
+            if bad:
+                problems.append(
+                    f"{w}: unknown certificate state(s) {bad}; one of {list(CERTIFICATE_STATES)}"
+                )
+            if red_flag and "current" in values:
+                problems.append(f"{w}: a red flag must not fire on a current certificate")
+        elif not isinstance(c[source], str) or not c[source]:
+            problems.append(f"{w}: {source} must be a key")
+    if red_flag and sources and not {"question", "certificate"} & set(sources):
+        problems.append(
+            f"{where}: needs a question or certificate condition (the tier alone is the "
+            "matrix's job, and an intake answer alone is the tiering's)"
+        )
+    return problems
+
+
+def _validate_rule_list(name: str, rules: Any) -> tuple[list[str], list[tuple[str, Mapping]]]:
+    if rules is None:
+        return [], []
+    if not isinstance(rules, list):
+        return [f"{name}: must be a list"], []
+    problems, out, seen = [], [], set()
+    for i, r in enumerate(rules):
+        if not isinstance(r, Mapping):
+            problems.append(f"{name}[{i}]: must be a mapping")
+            continue
+        key = r.get("key")
+        where = f"{name}.{key}" if isinstance(key, str) and key else f"{name}[{i}]"
+        if not isinstance(key, str) or not _RULE_KEY.match(key):
+            problems.append(f"{where}: key must be lower-case letters, digits, _ or .")
+        elif key in seen:
+            problems.append(f"{where}: duplicate key")
+        seen.add(key)
+        out.append((where, r))
+    return problems, out
+
+
+def _validate_red_flags(rules: Any) -> list[str]:
+    problems, items = _validate_rule_list("red_flags", rules)
+    allowed = {"key", "strength", "min_rating", "reason", "action", "when"}
+    for where, r in items:
+        for k in sorted(set(r) - allowed):
+            problems.append(f"{where}: unknown field {k!r}")
+        if r.get("strength", "red_flag") not in RED_FLAG_STRENGTHS:
+            problems.append(f"{where}.strength: one of {list(RED_FLAG_STRENGTHS)}")
+        mr = r.get("min_rating")
+        if mr not in RATINGS:
+            problems.append(f"{where}.min_rating: unknown rating {mr!r}")
+        elif mr == RATINGS[0]:
+            problems.append(f"{where}.min_rating: a minimum of {mr} sets no floor")
+        if not isinstance(r.get("reason"), str) or not r["reason"].strip():
+            problems.append(f"{where}.reason: write the reason a reviewer reads")
+        if "action" in r and not isinstance(r["action"], str):
+            problems.append(f"{where}.action: must be text")
+        problems.extend(_validate_conditions(where, r.get("when"), red_flag=True))
+    return problems
+
+
+def _validate_caps(rules: Any, band_names: list[str]) -> list[str]:
+    problems, items = _validate_rule_list("caps", rules)
+    allowed = {"key", "objectives", "at_or_below", "count", "max_band", "reason"}
+    for where, r in items:
+        for k in sorted(set(r) - allowed):
+            problems.append(f"{where}: unknown field {k!r}")
+        objs = r.get("objectives", "any")
+        if objs != "any" and (
+            not isinstance(objs, list)
+            or not objs
+            or not all(isinstance(o, str) and re.fullmatch(r"A\.\d+", o) for o in objs)
+        ):
+            problems.append(f"{where}.objectives: 'any' or a list of objective refs like A.10")
+        count = r.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            problems.append(f"{where}.count: must be a positive integer")
+        for k in ("at_or_below", "max_band"):
+            if band_names and r.get(k) not in band_names:
+                problems.append(f"{where}.{k}: unknown band {r.get(k)!r}")
+        if band_names and r.get("at_or_below") == band_names[0]:
+            problems.append(
+                f"{where}.at_or_below: {band_names[0]!r} is the strongest band; best answers "
+                "would be capped"
+            )
+        if band_names and r.get("max_band") == band_names[0]:
+            problems.append(f"{where}.max_band: capping at the strongest band caps nothing")
+        if not isinstance(r.get("reason"), str) or not r["reason"].strip():
+            problems.append(f"{where}.reason: write the reason a reviewer reads")
+    return problems
+
+
+def _validate_checks(rules: Any) -> list[str]:
+    problems, items = _validate_rule_list("checks", rules)
+    allowed = {"key", "message", "when", "penalise", "treat_as"}
+    for where, r in items:
+        for k in sorted(set(r) - allowed):
+            problems.append(f"{where}: unknown field {k!r}")
+        if not isinstance(r.get("message"), str) or not r["message"].strip():
+            problems.append(f"{where}.message: write what the reviewer should look at")
+        when = r.get("when")
+        problems.extend(_validate_conditions(where, when, red_flag=False))
+        qkeys = {c["question"] for c in when or [] if isinstance(c, Mapping) and "question" in c}
+        if isinstance(when, list) and len(when) < 2:
+            problems.append(f"{where}.when: a contradiction needs at least two conditions")
+        if not qkeys:
+            problems.append(f"{where}.when: needs at least one question condition")
+        pen = r.get("penalise", [])
+        if not isinstance(pen, list) or not all(isinstance(p, str) for p in pen):
+            problems.append(f"{where}.penalise: must be a list of question keys")
+        else:
+            for p in pen:
+                if p not in qkeys:
+                    problems.append(f"{where}.penalise: {p!r} is not one of the check's questions")
+        ta = r.get("treat_as")
+        if ta is not None:
+            if not isinstance(ta, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in ta.items()
+            ):
+                problems.append(f"{where}.treat_as: must map question key -> option value")
+            else:
+                for k in ta:
+                    if k not in qkeys:
+                        problems.append(
+                            f"{where}.treat_as: {k!r} is not one of the check's questions"
+                        )
     return problems
 
 
@@ -435,15 +684,17 @@ def _validate_corners(d: Mapping[str, Any]) -> list[str]:
         return bands[-1][0]
 
     strongest, weakest = bands[0][0], bands[-1][0]
-    # Best answers without any evidence attached score the "none" factor at worst.
-    best_band = band_of(float(d["evidence"]["factors"]["none"]))
+    # Best answers with their evidence verified reach effectiveness 1.0: the strongest band.
+    # (Self-attested best answers may rate higher at a critical tier: unverified claims about
+    # a critical supplier are not enough; docs/SCORING.md §5.)
+    best_band = strongest
     if matrix["low"][strongest] != "low":
         problems.append(f"matrix.low.{strongest}: best answers at low tier must rate low")
     for t in RATINGS:
         if idx[matrix[t][best_band]] > idx["medium"]:
             problems.append(
-                f"matrix.{t}.{best_band}: best answers (even without evidence: band "
-                f"{best_band!r}) must never rate above medium"
+                f"matrix.{t}.{best_band}: best answers with verified evidence must never rate "
+                "above medium"
             )
         if idx[matrix[t][weakest]] < idx["medium"]:
             problems.append(f"matrix.{t}.{weakest}: worst answers must never rate below medium")
@@ -519,5 +770,55 @@ def load_model(source: str | Path | Mapping[str, Any] | None = None) -> ScoringM
         escalation_tier=str(esc["tier"]) if esc else None,
         forced_tiers=tuple(dict(f) for f in t.get("forced") or ()),
         drivers_top=int((d.get("drivers") or {}).get("top", 5)),
+        red_flags=tuple(_red_flag(r) for r in d.get("red_flags") or ()),
+        caps=tuple(_cap(r) for r in d.get("caps") or ()),
+        checks=tuple(_check(r) for r in d.get("checks") or ()),
+        contradiction_factor=float((d.get("consistency") or {}).get("factor", 0.5)),
+        plan_steps=int((d.get("plan") or {}).get("steps", 5)),
         raw=d,
+    )
+
+
+def _conditions(when: list[Mapping[str, Any]]) -> tuple[RuleCondition, ...]:
+    out = []
+    for c in when:
+        source = next(s for s in CONDITION_SOURCES if s in c)
+        if source == "tier":
+            values = c["tier"] if isinstance(c["tier"], list) else c["in"]
+            out.append(RuleCondition("tier", "", tuple(str(v) for v in values)))
+        else:
+            out.append(RuleCondition(source, str(c[source]), tuple(norm_value(v) for v in c["in"])))
+    return tuple(out)
+
+
+def _red_flag(r: Mapping[str, Any]) -> RedFlagRule:
+    return RedFlagRule(
+        key=str(r["key"]),
+        strength=str(r.get("strength", "red_flag")),
+        min_rating=str(r["min_rating"]),
+        reason=" ".join(str(r["reason"]).split()),
+        action=" ".join(str(r.get("action") or "").split()),
+        when=_conditions(r["when"]),
+    )
+
+
+def _cap(r: Mapping[str, Any]) -> CapRule:
+    objs = r.get("objectives", "any")
+    return CapRule(
+        key=str(r["key"]),
+        objectives=None if objs == "any" else tuple(str(o) for o in objs),
+        at_or_below=str(r["at_or_below"]),
+        count=int(r.get("count", 1)),
+        max_band=str(r["max_band"]),
+        reason=" ".join(str(r["reason"]).split()),
+    )
+
+
+def _check(r: Mapping[str, Any]) -> CheckRule:
+    return CheckRule(
+        key=str(r["key"]),
+        message=" ".join(str(r["message"]).split()),
+        when=_conditions(r["when"]),
+        penalise=tuple(str(p) for p in r.get("penalise") or ()),
+        treat_as=tuple((str(k), norm_value(v)) for k, v in (r.get("treat_as") or {}).items()),
     )

@@ -139,9 +139,73 @@ def random_certificates(
                 expires_on=expires,
                 scope_covers_service=rng.choice([True, True, False, None]),
                 accredited=rng.choice([True, True, False, None]),
+                suspended=rng.random() < 0.1,
             )
         )
     return out
+
+
+SYNTHETIC_INTAKE = {"use": ("internal", "public"), "origin": ("own", "third_party")}
+
+
+def random_intake(rng: random.Random) -> dict[str, str]:
+    """Return intake answers for the synthetic intake questions of ``synthetic_model``."""
+    return {k: rng.choice(v) for k, v in SYNTHETIC_INTAKE.items()}
+
+
+def synthetic_model(rng: random.Random, questions: Sequence[QuestionDef], base) -> object:
+    """Return ``base`` with random red flags, caps and checks on these synthetic questions.
+
+    Red flags sit on worse-than-best options (as the library validator demands), some combined
+    with the synthetic intake or the tier; checks pair two answers, and a check on a gating
+    question scores it as the value that opens its follow-ups (``treat_as``).
+    """
+    from .model import load_model
+
+    raw = dict(base.raw)
+    single = [q for q in questions if q.scored and q.type != "multi_choice"]
+    gates = {c.question for q in questions for c in q.show_if}
+    flags, checks = [], []
+    for i, q in enumerate(rng.sample(single, k=min(len(single), rng.randint(0, 4)))):
+        worse = [o.value for o in sorted(q.options, key=lambda o: o.score)[:-1]]
+        when = [{"question": q.key, "in": rng.sample(worse, k=rng.randint(1, len(worse)))}]
+        if rng.random() < 0.4:
+            key = rng.choice(list(SYNTHETIC_INTAKE))
+            when.append({"intake": key, "in": [rng.choice(SYNTHETIC_INTAKE[key])]})
+        if rng.random() < 0.3:
+            when.append({"tier": ["medium", "high", "critical"][rng.randint(0, 2) :]})
+        flags.append({
+            "key": f"flag_{i}", "when": when, "reason": f"Synthetic red flag {i}.",
+            "min_rating": rng.choice(["medium", "high", "critical"]),
+        })  # fmt: skip
+    for i in range(rng.randint(0, 3)):
+        if len(single) < 2:
+            break
+        a, b = rng.sample(single, k=2)
+        claim = [max(a.options, key=lambda o: o.score).value]
+        other = [min(b.options, key=lambda o: o.score).value]
+        check = {
+            "key": f"check_{i}", "message": f"Synthetic check {i}.", "penalise": [a.key],
+            "when": [{"question": a.key, "in": claim}, {"question": b.key, "in": other}],
+        }  # fmt: skip
+        checks.append(check)
+    gate_qs = [q for q in single if q.key in gates]
+    if gate_qs and rng.random() < 0.7:
+        g = rng.choice(gate_qs)
+        opener = next(c.values[0] for q in questions for c in q.show_if if c.question == g.key)
+        hiding = [o.value for o in g.options if o.value != opener]
+        if hiding:
+            key = rng.choice(list(SYNTHETIC_INTAKE))
+            checks.append({
+                "key": "check_gate", "message": "Synthetic hiding check.",
+                "when": [{"intake": key, "in": [SYNTHETIC_INTAKE[key][1]]},
+                         {"question": g.key, "in": hiding}],
+                "penalise": [g.key], "treat_as": {g.key: opener},
+            })  # fmt: skip
+    raw["red_flags"] = flags
+    raw["checks"] = checks
+    raw["version"] = f"{base.version}-synthetic"
+    return load_model(raw)
 
 
 def answers_frame_rows(assessment_id: object, answers: dict[str, AnswerIn]) -> list[dict]:
@@ -170,6 +234,7 @@ def certificate_frame_rows(assessment_id: object, certs: Sequence[CertificateIn]
             "expires_on": c.expires_on,
             "scope_covers_service": c.scope_covers_service,
             "accredited": c.accredited,
+            "suspended": c.suspended,
         }
         for c in certs
     ]

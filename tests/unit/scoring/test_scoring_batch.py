@@ -21,7 +21,9 @@ from vendorassure.scoring.synthetic import (
     certificate_frame_rows,
     random_answers,
     random_certificates,
+    random_intake,
     synthetic_controls,
+    synthetic_model,
     synthetic_questionnaire,
 )
 
@@ -36,37 +38,49 @@ def portfolio(rng, questions, controls, n):
         answers = random_answers(rng, questions, p_unanswered=rng.choice([0.0, 0.1, 0.5]))
         certs = random_certificates(rng, AS_OF)
         tier = rng.choice(RATINGS)
-        inputs[aid] = ScoringInput(questions, controls, answers, certs, tier, AS_OF)
+        inputs[aid] = ScoringInput(
+            questions, controls, answers, certs, tier, AS_OF, random_intake(rng)
+        )
         rows += answers_frame_rows(aid, answers)
         cert_rows += certificate_frame_rows(aid, certs)
     return inputs, pd.DataFrame(rows), pd.DataFrame(cert_rows)
 
 
-def assert_agree(inputs, answers_df, certs_df, questions, controls):
+def assert_agree(inputs, answers_df, certs_df, questions, controls, model=MODEL):
+    """Every stored figure and the whole explanation are identical on both paths."""
     tiers = {aid: inp.inherent_tier for aid, inp in inputs.items()}
-    assessments, control_scores = score_frame(
-        questions, controls, answers_df, certs_df, tiers, AS_OF, MODEL
-    )
-    assert list(assessments.index) == list(inputs)
-    assert len(control_scores) == len(inputs) * len(controls)
-    grouped = {aid: g for aid, g in control_scores.groupby("assessment_id", sort=False)}
-    for aid, inp in inputs.items():
-        one = score_assessment(inp, MODEL)
-        row = assessments.loc[aid]
-        assert (row.risk_score, row.rating, row.band) == (one.risk_score, one.rating, one.band), aid
-        assert row.effectiveness == pytest.approx(one.effectiveness, abs=1e-9)
-        g = grouped[aid]
+    intakes = {aid: inp.intake for aid, inp in inputs.items()}
+    fs = score_frame(questions, controls, answers_df, certs_df, tiers, AS_OF, model, intakes)
+    assert fs.ids == list(inputs)
+    assert list(fs.assessments.index) == list(inputs)
+    assert len(fs.control_scores) == len(inputs) * len(controls)
+    ctrl = {aid: g for aid, g in fs.control_scores.groupby("assessment_id", sort=False)}
+    objs = {aid: g for aid, g in fs.objective_scores.groupby("assessment_id", sort=False)}
+    for i, (aid, inp) in enumerate(inputs.items()):
+        one = score_assessment(inp, model)
+        row = fs.assessments.loc[aid]
+        assert (row.risk_score, row.rating, row.band, row.effectiveness) == (
+            one.risk_score, one.rating, one.band, one.effectiveness,
+        ), aid  # fmt: skip
+        assert row.matrix_rating == one.explanation.matrix_rating
+        g = ctrl[aid]
         assert list(g["ref"]) == [c.ref for c in one.controls]
-        assert list(g["score"]) == pytest.approx([c.score for c in one.controls], abs=1e-9)
-        assert list(g["coverage"]) == pytest.approx([c.coverage for c in one.controls], abs=1e-9)
+        assert list(g["score"]) == [c.score for c in one.controls]
+        assert list(g["coverage"]) == [c.coverage for c in one.controls]
+        o = objs[aid]
+        assert list(o["ref"]) == [x.ref for x in one.objectives]
+        assert list(o["score"]) == [x.score for x in one.objectives]
+        assert list(o["band"]) == [x.band for x in one.objectives]
+        assert fs.explanation(i).to_dict() == one.explanation.to_dict(), aid
 
 
 def test_score_frame_agrees_on_a_random_portfolio():
     rng = random.Random(42)
     controls = synthetic_controls()
     questions = synthetic_questionnaire(rng, 60, controls)
+    model = synthetic_model(rng, questions, MODEL)
     inputs, answers_df, certs_df = portfolio(rng, questions, controls, 150)
-    assert_agree(inputs, answers_df, certs_df, questions, controls)
+    assert_agree(inputs, answers_df, certs_df, questions, controls, model)
 
 
 @settings(
@@ -76,21 +90,21 @@ def test_score_frame_agrees_on_a_random_portfolio():
 def test_score_frame_agrees_on_generated_questionnaires(rng, n_questions, n_assessments):
     controls = synthetic_controls(objectives=4, per_objective=3)
     questions = synthetic_questionnaire(rng, n_questions, controls)
+    model = synthetic_model(rng, questions, MODEL)
     inputs, answers_df, certs_df = portfolio(rng, questions, controls, n_assessments)
-    assert_agree(inputs, answers_df, certs_df, questions, controls)
+    assert_agree(inputs, answers_df, certs_df, questions, controls, model)
 
 
 def test_score_frame_without_answers_or_certificates():
     controls = synthetic_controls(objectives=2, per_objective=2)
     questions = synthetic_questionnaire(random.Random(1), 5, controls)
     empty = pd.DataFrame(columns=["assessment_id", "question", "value", "na", "evidence"])
-    assessments, control_scores = score_frame(
-        questions, controls, empty, None, {"a": "high", "b": "low"}, AS_OF, MODEL
-    )
-    assert list(assessments["rating"]) == ["critical", "medium"]
-    assert (control_scores["score"] == 0).all()
+    fs = score_frame(questions, controls, empty, None, {"a": "high", "b": "low"}, AS_OF, MODEL)
+    assert list(fs.assessments["rating"]) == ["critical", "medium"]
+    assert (fs.control_scores["score"] == 0).all()
     one = score_assessment(ScoringInput(questions, controls, {}, (), "high", AS_OF), MODEL)
-    assert assessments.loc["a", "risk_score"] == one.risk_score
+    assert fs.assessments.loc["a", "risk_score"] == one.risk_score
+    assert fs.explanation(0).to_dict() == one.explanation.to_dict()
 
 
 def test_score_frame_refuses_unknown_assessments_tiers_and_evidence():
@@ -124,9 +138,9 @@ def test_score_frame_last_duplicate_wins_and_lists_on_single_choice():
         {"assessment_id": "y", "question": "not_in_questionnaire", "value": "yes", "na": False,
          "evidence": "none"},
     ]  # fmt: skip
-    frame, _ = score_frame(
+    frame = score_frame(
         questions, controls, pd.DataFrame(rows), None, {"x": "medium", "y": "medium"}, AS_OF, MODEL
-    )
+    ).assessments
     for aid, answer in [("x", AnswerIn(single.key, worst)),
                         ("y", AnswerIn(single.key, [best, worst]))]:  # fmt: skip
         one = score_assessment(

@@ -21,7 +21,7 @@ def test_cli_scores_a_csv(tmp_path, capsys):
     assert out["rating"] == "critical"  # the knockout
     assert out["knockouts"][0]["question"] == "prohibited_practices"
     assert len(out["controls"]) == 38
-    assert out["model_version"] == "default-1"
+    assert out["model_version"] == "default-2"
 
 
 def test_cli_scores_json_with_certificates_and_intake(tmp_path, capsys):

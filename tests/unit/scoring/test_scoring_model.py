@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from vendorassure.scoring import RATINGS, ModelError, load_model, validate_model
+from vendorassure.scoring import ModelError, load_model, validate_model
 from vendorassure.scoring.model import DEFAULT_MODEL_PATH
 
 
@@ -17,7 +17,7 @@ def raw():
 def test_default_model_is_valid(raw):
     assert validate_model(raw) == []
     model = load_model()
-    assert model.version == "default-1"
+    assert model.version == "default-2"
     assert model.band_names == ("strong", "adequate", "weak", "poor")
     assert model.questionnaire_for_tier("low") == "iso42001-ai-vendor-lite"
     for tier in ("medium", "high", "critical"):
@@ -114,12 +114,121 @@ def test_corner_rules_are_enforced(raw):
 
 
 def test_best_answers_corner(raw):
-    for tier in RATINGS:
-        raw["matrix"][tier]["adequate"] = "high" if tier != "low" else "medium"
-        raw["matrix"][tier]["weak"] = "high" if tier != "critical" else "critical"
-        raw["matrix"][tier]["poor"] = "critical" if tier != "low" else "high"
+    raw["matrix"]["critical"]["strong"] = "high"
     problems = validate_model(raw)
-    assert any("best answers (even without evidence" in p for p in problems), problems
+    assert any("best answers with verified evidence must never rate above medium" in p
+               for p in problems), problems  # fmt: skip
+
+
+def test_critical_tier_with_adequate_controls_may_rate_high(raw):
+    assert raw["matrix"]["critical"]["adequate"] == "high"
+    assert validate_model(raw) == []
+
+
+RED_FLAG = {
+    "key": "x", "min_rating": "high", "reason": "Because.",
+    "when": [{"question": "event_logging", "in": ["none"]}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "flag, message",
+    [
+        ({**RED_FLAG, "min_rating": "low"}, "min_rating: a minimum of low sets no floor"),
+        ({**RED_FLAG, "min_rating": "severe"}, "min_rating: unknown rating 'severe'"),
+        ({**RED_FLAG, "reason": " "}, "reason: write the reason a reviewer reads"),
+        ({**RED_FLAG, "strength": "nuclear"}, "strength: one of"),
+        ({**RED_FLAG, "when": []}, "when: must be a non-empty list"),
+        ({**RED_FLAG, "when": [{"question": "a", "intake": "b", "in": ["x"]}]},
+         "name exactly one of"),
+        ({**RED_FLAG, "when": [{"question": "a", "in": []}]}, "`in` must be a non-empty list"),
+        ({**RED_FLAG, "when": [{"question": "a", "in": ["x"], "value": 1}]},
+         "unknown field(s) value"),
+        ({**RED_FLAG, "when": [{"tier": ["high"]}, {"question": "a", "in": ["x"]}]},
+         "a tier condition must list a tier and every higher one"),
+        ({**RED_FLAG, "when": [{"tier": ["high", "critical"]}]},
+         "needs a question or certificate condition"),
+        ({**RED_FLAG, "when": [{"intake": "use", "in": ["x"]}]},
+         "needs a question or certificate condition"),
+        ({**RED_FLAG, "when": [{"certificate": "iso42001_certificate", "in": ["current"]}]},
+         "a red flag must not fire on a current certificate"),
+        ({**RED_FLAG, "when": [{"certificate": "iso42001_certificate", "in": ["lapsed"]}]},
+         "unknown certificate state(s) ['lapsed']"),
+        ({**RED_FLAG, "when": [{"certificate": "policy", "in": ["expired"]}]},
+         "unknown certificate kind 'policy'"),
+        ({**RED_FLAG, "key": "Bad Key"}, "key must be lower-case"),
+        ({**RED_FLAG, "colour": "red"}, "unknown field 'colour'"),
+    ],
+)  # fmt: skip
+def test_validator_refuses_bad_red_flags(raw, flag, message):
+    raw["red_flags"] = [flag]
+    problems = validate_model(raw)
+    assert any(message in p for p in problems), problems
+
+
+def test_validator_refuses_duplicate_rule_keys(raw):
+    raw["red_flags"] = [RED_FLAG, RED_FLAG]
+    assert any("red_flags.x: duplicate key" in p for p in validate_model(raw))
+
+
+CAP = {"key": "c", "at_or_below": "poor", "max_band": "weak", "reason": "Because."}
+
+
+@pytest.mark.parametrize(
+    "cap, message",
+    [
+        ({**CAP, "at_or_below": "strong"}, "strongest band; best answers would be capped"),
+        ({**CAP, "max_band": "strong"}, "capping at the strongest band caps nothing"),
+        ({**CAP, "max_band": "dire"}, "max_band: unknown band 'dire'"),
+        ({**CAP, "count": 0}, "count: must be a positive integer"),
+        ({**CAP, "objectives": ["A10"]}, "objectives: 'any' or a list of objective refs"),
+        ({**CAP, "reason": ""}, "reason: write the reason a reviewer reads"),
+    ],
+)
+def test_validator_refuses_bad_caps(raw, cap, message):
+    raw["caps"] = [cap]
+    problems = validate_model(raw)
+    assert any(message in p for p in problems), problems
+
+
+CHECK = {
+    "key": "k", "message": "Both cannot be true.", "penalise": ["a"],
+    "when": [{"question": "a", "in": ["yes"]}, {"question": "b", "in": ["no"]}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "check, message",
+    [
+        ({**CHECK, "when": CHECK["when"][:1]}, "a contradiction needs at least two conditions"),
+        ({**CHECK, "penalise": ["z"]}, "penalise: 'z' is not one of the check's questions"),
+        ({**CHECK, "treat_as": {"z": "yes"}}, "treat_as: 'z' is not one of the check's questions"),
+        ({**CHECK, "when": [{"intake": "u", "in": ["x"]}, {"tier": ["critical"]}],
+          "penalise": []}, "needs at least one question condition"),
+        ({**CHECK, "message": ""}, "message: write what the reviewer should look at"),
+    ],
+)  # fmt: skip
+def test_validator_refuses_bad_checks(raw, check, message):
+    raw["checks"] = [check]
+    problems = validate_model(raw)
+    assert any(message in p for p in problems), problems
+
+
+def test_validator_refuses_a_bad_consistency_factor(raw):
+    raw["consistency"] = {"factor": 1.5}
+    assert "consistency.factor: must be in [0, 1]" in validate_model(raw)
+
+
+def test_default_model_declares_the_severity_rules(raw):
+    model = load_model(raw)
+    keys = {f.key for f in model.red_flags}
+    assert {"incident_notification_best_effort", "no_event_logging_high_tier",
+            "training_unless_opt_out", "no_adversarial_testing_llm_high_tier",
+            "upstream_retention_unknown", "no_deletion_on_request", "shared_tenancy",
+            "ai_act_not_assessed_high_risk_use", "expired_certificate_claimed"} <= keys  # fmt: skip
+    assert {c.key for c in model.caps} >= {"objective_failing", "suppliers_weak"}
+    assert "third_party_model_denied" in {c.key for c in model.checks}
+    assert all(f.reason for f in model.red_flags)
 
 
 def test_load_model_raises_with_every_problem(raw):

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_scoring_batch import assert_agree
 
 from vendorassure.scoring import (
     RATINGS,
@@ -16,7 +18,6 @@ from vendorassure.scoring import (
     ScoringInput,
     load_model,
     score_assessment,
-    score_frame,
     visible_questions,
 )
 from vendorassure.scoring.files import QUESTIONNAIRE_DIR, load_controls, load_questionnaire
@@ -28,6 +29,10 @@ from vendorassure.scoring.synthetic import (
 )
 
 AS_OF = date(2026, 11, 27)
+INTAKE_VALUES = {
+    q["key"]: [o["value"] for o in q["options"]]
+    for q in yaml.safe_load((QUESTIONNAIRE_DIR / "intake.yaml").read_text())["questions"]
+}
 MODEL = load_model()
 CONTROLS = load_controls()
 FULL = load_questionnaire(QUESTIONNAIRE_DIR / "iso42001-ai-vendor.yaml")[1]
@@ -137,25 +142,22 @@ def test_na_leaves_the_denominator_on_the_full_questionnaire(rng):
     assert as_na.to_dict() == without.to_dict()
 
 
-def test_score_frame_agrees_on_the_full_questionnaire():
+@pytest.mark.parametrize("questions", [FULL, LITE], ids=["full", "lite"])
+def test_score_frame_agrees_on_the_shipped_questionnaires(questions):
     rng = random.Random(7)
     inputs, rows, cert_rows = {}, [], []
     for aid in range(120):
-        answers = random_answers(rng, FULL, p_unanswered=rng.choice([0.0, 0.05, 0.4]))
+        answers = random_answers(rng, questions, p_unanswered=rng.choice([0.0, 0.05, 0.4]))
         certs = random_certificates(rng, AS_OF)
-        inputs[aid] = ScoringInput(FULL, CONTROLS, answers, certs, rng.choice(RATINGS), AS_OF)
+        intake = {k: rng.choice(v) for k, v in INTAKE_VALUES.items()}
+        inputs[aid] = ScoringInput(
+            questions, CONTROLS, answers, certs, rng.choice(RATINGS), AS_OF, intake
+        )
         rows += answers_frame_rows(aid, answers)
         cert_rows += certificate_frame_rows(aid, certs)
-    tiers = {aid: inp.inherent_tier for aid, inp in inputs.items()}
-    frame, controls = score_frame(
-        FULL, CONTROLS, pd.DataFrame(rows), pd.DataFrame(cert_rows), tiers, AS_OF, MODEL
-    )
-    by_id = {aid: g for aid, g in controls.groupby("assessment_id")}
-    for aid, inp in inputs.items():
-        one = score_assessment(inp, MODEL)
-        row = frame.loc[aid]
-        assert (row.risk_score, row.rating, row.band) == (one.risk_score, one.rating, one.band)
-        assert list(by_id[aid]["score"]) == [c.score for c in one.controls]
+    assert_agree(inputs, pd.DataFrame(rows), pd.DataFrame(cert_rows), questions, CONTROLS)
+    fired = {f.key for inp in inputs.values() for f in score_assessment(inp, MODEL).red_flags}
+    assert len(fired) >= 5  # the shipped red flags are exercised, not only the knockouts
 
 
 def test_every_control_listed_for_the_lite_questionnaire():

@@ -94,10 +94,10 @@ def test_worked_example_without_certificates(model):
     assert c["A.10.3"].score == 0.35 and c["A.10.3"].coverage == 1.0
     # A.10.4: (unanswered 0 + opt_out 0.4) / 2; half the weight answered
     assert c["A.10.4"].score == 0.2 and c["A.10.4"].coverage == 0.5
-    objectives = {o["ref"]: o for o in r.objectives}
-    assert objectives["A.2"]["score"] == pytest.approx(0.6167, abs=1e-4)
+    objectives = {o.ref: o for o in r.objectives}
+    assert objectives["A.2"].score == pytest.approx(0.6167, abs=1e-4)
     # A.10: (1.5 x 0.35 + 1.0 x 0.2) / 2.5
-    assert objectives["A.10"]["score"] == 0.29
+    assert objectives["A.10"].score == 0.29 and objectives["A.10"].band == "poor"
     assert r.third_party["score"] == 0.29
     # (1.0 x 0.61667 + 1.25 x 0.29) / 2.25
     assert r.effectiveness == pytest.approx(0.4352, abs=1e-4)
@@ -106,12 +106,25 @@ def test_worked_example_without_certificates(model):
     # 100 x 0.5 x (1 - 0.8 x 0.435185)
     assert r.risk_score == 32.6
     assert r.knockouts == []
-    assert [d["control"] for d in r.drivers] == ["A.10.3", "A.10.4", "A.2.4", "A.2.2"]
-    assert r.drivers[0]["impact"] == pytest.approx(0.2167, abs=1e-4)
-    assert r.drivers[1]["questions"] == ["customer_information", "training_on_customer_data"]
-    wiwt = r.what_it_would_take
-    assert wiwt["target_rating"] == "low" and wiwt["possible"] is True
-    assert [x["ref"] for x in wiwt["controls"]] == ["A.10.3", "A.10.4", "A.2.4"]
+    # training unless opted out is a red flag (at least medium); A.10 is poor (0.29): two caps
+    assert [f.key for f in r.red_flags] == ["training_unless_opt_out"]
+    assert [c.key for c in r.caps] == ["objective_failing", "suppliers_weak"]
+    assert r.explanation.held_by == ()  # the matrix alone already says medium
+    assert [d.control for d in r.drivers] == ["A.10.3", "A.10.4", "A.2.4", "A.2.2"]
+    assert r.drivers[0].impact == pytest.approx(0.2167, abs=1e-4)
+    assert r.drivers[1].questions == ("customer_information", "training_on_customer_data")
+    # To reach low: clear the red flag (training never: A.10.4 = (0 + 1) / 2), raise
+    # supplier_assessment to yes with verified evidence (A.10.3 = 1.0, A.10 = 0.8) and review
+    # the policy every year (A.2.2 = 0.9, A.2.4 = 1.0, A.2 = 0.95): E = (0.95 + 1.25 x 0.8) /
+    # 2.25 = 0.867, strong. Without the policy step E = 0.7185 (adequate: still medium).
+    plan = r.plan
+    assert plan.target_rating == "low" and plan.possible and plan.more == 0
+    assert [(s.action, s.question, s.target) for s in plan.steps] == [
+        ("change", "training_on_customer_data", "never"),
+        ("improve", "supplier_assessment", "yes"),
+        ("improve", "policy_review", "annual"),
+    ]
+    assert plan.steps[1].effect == pytest.approx(0.2167, abs=1e-4)
 
 
 def test_worked_example_with_certificates(model):
@@ -124,11 +137,17 @@ def test_worked_example_with_certificates(model):
     assert r.effectiveness == pytest.approx(0.5185, abs=1e-4)
     assert r.band == "weak" and r.rating == "medium"
     assert r.risk_score == 29.3
-    certs = {x["id"]: x for x in r.certificates}
+    certs = {x.id: x.to_dict() for x in r.certificates}
     assert certs[7]["applied"] is True and certs[7]["controls"] == ["A.10.3"]
     assert certs[7]["credit"] == {"floor": 0.6, "bonus": 0.05}
     assert certs[8]["applied"] is False and certs[8]["reason"] == "expired"
-    assert [x["ref"] for x in r.what_it_would_take["controls"]] == ["A.10.4", "A.10.3", "A.2.4"]
+    # the lapsed ISO/IEC 42001 certificate is suggested for renewal after the required steps
+    assert [(s.action, s.question or s.certificate) for s in r.plan.steps] == [
+        ("change", "training_on_customer_data"),
+        ("improve", "supplier_assessment"),
+        ("improve", "policy_review"),
+        ("renew", "iso42001_certificate"),
+    ]
 
 
 def test_worked_example_knockout(model):
@@ -147,23 +166,32 @@ def test_worked_example_knockout(model):
     ]  # fmt: skip
     # 100 x 0.25 x (1 - 0.8 x 0.390741) = 17.2, lifted into the range of "high"
     assert r.risk_score == 50.0
-    assert r.what_it_would_take["possible"] is False
-    assert "training_on_customer_data" in r.what_it_would_take["reason"]
+    assert r.explanation.held_by == ("knockout.training_on_customer_data",)
+    # changing that one answer is enough: E = (0.61667 + 1.25 x 0.41) / 2.25 = 0.502 (weak),
+    # and low x weak = medium
+    plan = r.plan
+    assert plan.target_rating == "medium" and plan.possible
+    assert [(s.action, s.question) for s in plan.steps] == [("change", "training_on_customer_data")]
 
 
 def test_result_json_shape(model):
     d = run(model, certificates=[ISO27001]).to_dict()
     json.dumps(d)
-    assert list(d) == [
+    # every field clients used stays; red flags, caps and contradictions are added
+    assert set(d) == {
         "risk_score", "rating", "inherent_tier", "effectiveness", "band", "controls",
         "objectives", "third_party", "drivers", "knockouts", "certificates",
-        "what_it_would_take", "model_version",
-    ]  # fmt: skip
+        "what_it_would_take", "model_version", "red_flags", "caps", "contradictions",
+        "matrix_band", "matrix_rating", "held_by",
+    }  # fmt: skip
     assert set(d["controls"][0]) == {"ref", "objective", "title", "score", "coverage"}
+    assert set(d["objectives"][0]) >= {"ref", "score", "coverage"}
     assert set(d["drivers"][0]) == {"control", "title", "gap", "weight", "impact", "questions"}
     assert set(d["certificates"][0]) == {"id", "kind", "applied", "reason", "controls", "credit"}
-    assert d["model_version"] == "default-1"
-    assert set(d["third_party"]) == {"ref", "score", "coverage", "controls"}
+    assert set(d["red_flags"][0]) >= {"key", "min_rating", "reason", "triggers"}
+    assert set(d["what_it_would_take"]) >= {"target_rating", "possible", "reason", "controls"}
+    assert d["model_version"] == "default-2"
+    assert set(d["third_party"]) >= {"ref", "score", "coverage", "controls"}
 
 
 def test_every_catalog_control_is_listed_even_without_answers(model):

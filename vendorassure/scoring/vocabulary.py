@@ -1,0 +1,53 @@
+"""The labels people read for the codes in the data (questionnaires/vocabulary.yaml)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "questionnaires" / "vocabulary.yaml"
+SECTIONS = (
+    "ratings",
+    "bands",
+    "evidence_kinds",
+    "evidence_states",
+    "certificate_states",
+    "certificate_reasons",
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """code -> label per section; ``label`` falls back to a readable form of the code."""
+
+    sections: Mapping[str, Mapping[str, str]]
+
+    def label(self, section: str, code: object) -> str:
+        """The label of a code (unknown codes read as words, never as snake_case)."""
+        if code is None:
+            return ""
+        got = self.sections.get(section, {}).get(str(code))
+        return got if got is not None else str(code).replace("_", " ")
+
+    def rating(self, code: object) -> str:
+        return self.label("ratings", code)
+
+    def band(self, code: object) -> str:
+        return self.label("bands", code)
+
+    def kind(self, code: object) -> str:
+        return self.label("evidence_kinds", code)
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: str | None = None) -> Vocabulary:
+    """Read the vocabulary file (cached); every section must be present."""
+    d = yaml.safe_load(Path(path or VOCABULARY_PATH).read_text(encoding="utf-8")) or {}
+    missing = [s for s in SECTIONS if not isinstance(d.get(s), dict)]
+    if missing:
+        raise ValueError(f"vocabulary: missing section(s) {', '.join(missing)}")
+    return Vocabulary({s: {str(k): str(v) for k, v in d[s].items()} for s in SECTIONS})
