@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements.txt
 setup: venv
 	$(FLASK) db upgrade
 	$(FLASK) questionnaires load
+	$(FLASK) scoring rescore --stale-only
 	$(FLASK) demo seed
 
 run: setup serve

@@ -17,7 +17,12 @@ scoring_cli = AppGroup("scoring", help="Scoring model operations.")
     "--model", "model_path", default=None, help="Scoring model file (default: the one in force)."
 )
 @click.option("--as-of", default=None, help="Scoring date YYYY-MM-DD (default: today).")
-def rescore(model_path: str | None, as_of: str | None):
+@click.option(
+    "--stale-only",
+    is_flag=True,
+    help="Only assessments scored with another model version (after an upgrade).",
+)
+def rescore(model_path: str | None, as_of: str | None, stale_only: bool):
     """Rescore every scored assessment with a model and report how many ratings changed."""
     from .scoring import ModelError, load_model
     from .services.library import scoring_model
@@ -35,7 +40,7 @@ def rescore(model_path: str | None, as_of: str | None):
         click.echo("--as-of must be YYYY-MM-DD", err=True)
         sys.exit(2)
     started = time.perf_counter()
-    report = rescore_all(model, day)
+    report = rescore_all(model, day, stale_only=stale_only)
     took = time.perf_counter() - started
     click.echo(
         f"Rescored {report.assessments} assessment(s) with model {report.model_version} "

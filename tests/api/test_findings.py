@@ -12,6 +12,7 @@ from tests.helpers import answer_all
 from vendorassure.extensions import db
 from vendorassure.models import AuditEvent, Comment
 from vendorassure.services import assessments
+from vendorassure.services.scoring import score_view
 
 
 @pytest.fixture
@@ -154,15 +155,14 @@ def test_proposals_cover_knockouts_and_weak_controls_once(api, make, scored):
     assert r.status_code == 201
     items = r.get_json()["items"]
     origins = {f["origin"] for f in items}
-    knockouts = {k["question"] for k in a.score_details["knockouts"]}
-    weak = {c["ref"] for c in a.score_details["controls"] if c["coverage"] > 0 and c["score"] < 0.5}
+    view = score_view(a)
+    knockouts = {k["question"] for k in view["knockouts"]}
+    weak = {c["ref"] for c in view["controls"] if c["coverage"] > 0 and c["score"] < 0.5}
     assert {f"knockout:{k}" for k in knockouts} | {f"control:{c}" for c in weak} == origins
     assert all(f["status"] == "proposed" for f in items)
     ko = next(f for f in items if f["origin"].startswith("knockout:"))
     assert ko["severity"] == next(
-        k["min_rating"]
-        for k in a.score_details["knockouts"]
-        if ko["origin"] == f"knockout:{k['question']}"
+        k["min_rating"] for k in view["knockouts"] if ko["origin"] == f"knockout:{k['question']}"
     )
     # Proposing again adds nothing.
     assert risk.post(f"/assessments/{a.id}/findings/propose").get_json()["total"] == 0

@@ -18,6 +18,7 @@ from vendorassure.reports import (
     to_csv,
 )
 from vendorassure.services import portfolio
+from vendorassure.services.scoring import score_view
 
 
 def _book(data: bytes):
@@ -54,13 +55,18 @@ def test_assessment_workbook_has_the_sheets_headers_rows_and_chart(data):
     summary = wb["Summary"]
     assert len(summary._charts) == 1  # the native chart of objective scores
     labels = {summary.cell(r, 1).value: summary.cell(r, 2).value for r in range(1, 25)}
-    assert labels["Computed rating"] == "critical"
-    assert labels["Override rating"] == "high"
+    assert labels["Computed rating"] == "Critical"
+    assert labels["Override rating"] == "High"
     assert labels["Override reason"] == "Contract limits use to internal pilots."
-    assert labels["Final rating"] == "high"
+    assert labels["Final rating"] == "High"
+    # the explanation is in words: red flags with their reasons, no question keys anywhere
+    cells = [str(c.value) for row in summary.iter_rows() for c in row if c.value is not None]
+    assert "Red flags" in cells and "What it would take to rate one step better" in cells
+    keys = {q.key for q in data.a_bravo.questionnaire.questions}
+    assert not [c for c in cells for k in keys if k in c.split()]
     # The objective scores behind the chart are the engine's numbers.
     objectives = wb["Objectives"]
-    engine = {o["ref"]: o["score"] for o in data.a_bravo.score_details["objectives"]}
+    engine = {o["ref"]: o["score"] for o in score_view(data.a_bravo)["objectives"]}
     sheet = {
         objectives.cell(r, 1).value: objectives.cell(r, 3).value
         for r in range(2, objectives.max_row + 1)

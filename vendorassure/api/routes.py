@@ -15,7 +15,7 @@ from ..services import access, assessments, evidence, findings, library, portfol
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
 from ..services.queries import name_contains, paginate
-from ..services.scoring import current_details
+from ..services.scoring import explained_score
 from ..storage import get_storage
 from .core import Paging, Query, Schema, bp, current_user, endpoint, page_body
 from .serializers import assessment_json, evidence_json, user_json, vendor_json
@@ -461,7 +461,7 @@ def assessment_cancel(assessment_id: int, body: Cancel):
 @endpoint("/assessments/<int:assessment_id>/score", "GET", "Score with its explanation", STAFF)
 def assessment_score(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
-    details = current_details(a)
+    details = explained_score(a)
     if details is None:
         raise NotFound(
             f"Assessment {assessment_id} has not been scored yet (it is scored on submit)."

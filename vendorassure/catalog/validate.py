@@ -43,7 +43,7 @@ CATALOG_FILE = "iso42001-annex-a.yaml"
 CROSSWALK_GLOB = "crosswalk-*.yaml"
 EXPECTED_CONTROL_COUNT = 38
 FULL_COVERAGE_KEYS = frozenset({"iso42001-ai-vendor"})
-NOT_QUESTIONNAIRES = frozenset({"intake.yaml"})
+NOT_QUESTIONNAIRES = frozenset({"intake.yaml", "vocabulary.yaml"})
 
 KEY_RE = re.compile(r"^[a-z0-9_]+$")
 QUESTIONNAIRE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -891,6 +891,7 @@ def validate_library(root: str | Path = "questionnaires") -> list[Problem]:
     catalog, problems = load_control_catalog(root / "controls")
     refs = catalog.control_refs
     keys_seen: dict[str, str] = {}
+    questionnaires: list[dict] = []
     for path in questionnaire_files(root):
         data, probs = read_yaml(path)
         problems += probs
@@ -909,10 +910,95 @@ def validate_library(root: str | Path = "questionnaires") -> list[Problem]:
                     )
                 )
             keys_seen.setdefault(key, path.name)
-        _, probs = validate_questionnaire(
+        normalized, probs = validate_questionnaire(
             data, refs, path.name, require_full_coverage=key in FULL_COVERAGE_KEYS
         )
         problems += probs
+        if normalized is not None:
+            questionnaires.append(normalized)
+    problems += _validate_vocabulary(root / "vocabulary.yaml")
+    intake, _ = read_yaml(root / "intake.yaml") if (root / "intake.yaml").exists() else (None, [])
+    for path in sorted((root / "scoring").glob("*.yaml")):
+        model, probs = read_yaml(path)
+        problems += probs
+        if isinstance(model, dict):
+            problems += validate_model_rules(model, questionnaires, intake or {}, path.name)
+    return problems
+
+
+def _validate_vocabulary(path: Path) -> list[Problem]:
+    from ..scoring.vocabulary import load_vocabulary
+
+    if not path.exists():  # a library without one uses the shipped vocabulary
+        return []
+    try:
+        load_vocabulary.__wrapped__(str(path))
+    except (ValueError, OSError, yaml.YAMLError) as exc:
+        return [Problem(path.name, None, None, str(exc), kind="")]
+    return []
+
+
+def validate_model_rules(
+    model: dict, questionnaires: list[dict], intake: dict, filename: str
+) -> list[Problem]:
+    """Check a scoring model's red flags and checks against the questionnaires and the intake.
+
+    Every question a rule names must be asked by some questionnaire, with the values it names;
+    a red flag must never fire on a question's best answer; intake conditions must name intake
+    questions and their options.
+    """
+    problems: list[Problem] = []
+    by_key: dict[str, list[dict]] = {}
+    for qn in questionnaires:
+        for q in qn["questions"]:
+            by_key.setdefault(q["key"], []).append(q)
+    intake_opts = {
+        str(q.get("key")): {str(o.get("value")) for o in q.get("options") or []}
+        for q in (intake.get("questions") or [])
+        if isinstance(q, dict)
+    }
+    for section in ("red_flags", "checks"):
+        for i, rule in enumerate(model.get(section) or []):
+            if not isinstance(rule, dict):
+                continue
+            where = f"{section}.{rule.get('key', i)}"
+            # with a certificate condition, a best answer can be what is contradicted
+            on_certificate = any(isinstance(c, dict) and "certificate" in c
+                                 for c in rule.get("when") or [])  # fmt: skip
+            for c in rule.get("when") or []:
+                if not isinstance(c, dict):
+                    continue
+                values = {str(v) for v in c.get("in") or []}
+                if "question" in c:
+                    qs = by_key.get(str(c["question"]))
+                    if not qs:
+                        problems.append(Problem(filename, where, "when",
+                            f"question {c['question']!r} is not asked by any questionnaire",
+                            kind=""))  # fmt: skip
+                        continue
+                    for q in qs:
+                        offered = {str(o["value"]) for o in q["options"]}
+                        for v in sorted(values - offered):
+                            problems.append(Problem(filename, where, "when",
+                                f"{c['question']} has no option {v!r}", kind=""))  # fmt: skip
+                        if section == "red_flags" and q["options"] and not on_certificate:
+                            top = max(o.get("score", 0) for o in q["options"])
+                            best = {str(o["value"]) for o in q["options"]
+                                    if o.get("score", 0) == top}  # fmt: skip
+                            if values & best and top > 0:
+                                problems.append(Problem(filename, where, "when",
+                                    f"fires on the best answer of {c['question']} "
+                                    f"({', '.join(sorted(values & best))})", kind=""))  # fmt: skip
+                elif "intake" in c:
+                    opts = intake_opts.get(str(c["intake"]))
+                    if opts is None:
+                        problems.append(Problem(filename, where, "when",
+                            f"intake question {c['intake']!r} does not exist", kind=""))  # fmt: skip
+                    else:
+                        for v in sorted(values - opts):
+                            problems.append(Problem(filename, where, "when",
+                                f"intake question {c['intake']} has no option {v!r}",
+                                kind=""))  # fmt: skip
     return problems
 
 

@@ -9,6 +9,7 @@ from .assessments import (
     Assessment,
     Comment,
     ControlScore,
+    ObjectiveScore,
 )
 from .audit import AuditEvent
 from .catalog import Control, Crosswalk, Objective, Question, QuestionControl, Questionnaire
@@ -27,6 +28,7 @@ __all__ = [
     "Assessment",
     "Comment",
     "ControlScore",
+    "ObjectiveScore",
     "AuditEvent",
     "Control",
     "Crosswalk",

@@ -40,12 +40,15 @@ class Assessment(db.Model):
     submitted_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     lock_version: Mapped[int] = mapped_column(default=1)
-    # Scoring results; details holds the full explanation (drivers, knockouts, credits).
+    # The score record (services.scoring.store_scores is its only writer): these columns, the
+    # control_scores and objective_scores rows, and score_details, the explanation (drivers,
+    # red flags, caps, contradictions, certificate decisions, the plan), all of one model.
     inherent_tier: Mapped[str | None] = mapped_column(String(10))
     risk_score: Mapped[float | None] = mapped_column(Float)
     rating: Mapped[str | None] = mapped_column(String(10), index=True)
     effectiveness: Mapped[float | None] = mapped_column(Float)
-    score_details: Mapped[dict | None] = mapped_column(JSON)
+    band: Mapped[str | None] = mapped_column(String(20))
+    score_details: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     scoring_model_version: Mapped[str | None] = mapped_column(String(50))
     scored_at: Mapped[datetime | None]
     override_rating: Mapped[str | None] = mapped_column(String(10))
@@ -102,6 +105,22 @@ class ControlScore(db.Model):
     coverage: Mapped[float] = mapped_column(Float)
 
     control = relationship("Control")
+
+
+class ObjectiveScore(db.Model):
+    """Per-objective score (A.2 ... A.10) of a scored assessment, for SQL aggregates."""
+
+    __tablename__ = "objective_scores"
+    __table_args__ = (UniqueConstraint("assessment_id", "objective_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objectives.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    coverage: Mapped[float] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(20))
+
+    objective = relationship("Objective")
 
 
 class Comment(db.Model):

@@ -50,6 +50,8 @@ class Evidence(db.Model):
     verification_note: Mapped[str] = mapped_column(Text, default="")
     scope_covers_service: Mapped[bool | None]
     accredited: Mapped[bool | None]
+    # Set when the certification body's register shows the certificate suspended or withdrawn.
+    suspended_on: Mapped[date | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None]
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

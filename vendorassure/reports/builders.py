@@ -18,7 +18,9 @@ class AssessmentFrames:
 
     summary: list[tuple]  # (label, value) or (label, value, "percent")
     drivers: pd.DataFrame
-    knockouts: pd.DataFrame
+    red_flags: pd.DataFrame
+    caps: pd.DataFrame
+    contradictions: pd.DataFrame
     certificates: pd.DataFrame
     what_it_would_take: pd.DataFrame
     objectives: pd.DataFrame  # Objective, Title, Score, Coverage
@@ -84,7 +86,9 @@ def build_assessment_workbook(f: AssessmentFrames) -> bytes:
     row = write_fields(book, ws, f.summary, start_row=2) + 1
     for title, frame in (
         ("Top drivers of the rating", f.drivers),
-        ("Knockouts", f.knockouts),
+        ("Red flags", f.red_flags),
+        ("Areas that cap the rating", f.caps),
+        ("Contradictions", f.contradictions),
         ("Certificate credits", f.certificates),
         ("What it would take to rate one step better", f.what_it_would_take),
     ):

@@ -18,14 +18,16 @@ from ..models import (
     ControlScore,
     Evidence,
     Finding,
-    Objective,
     Question,
     QuestionControl,
     Questionnaire,
     User,
     Vendor,
 )
+from ..scoring.vocabulary import load_vocabulary
 from ..services import portfolio
+from ..services.assessments import STATUS_LABELS
+from ..services.scoring import explained_score
 from .builders import AssessmentFrames, EvidencePackFrames, PortfolioFrames
 
 REGISTER_COLUMNS = {
@@ -274,38 +276,52 @@ def findings_frame(stmt=None) -> pd.DataFrame:
     )
 
 
+vocab = load_vocabulary()
+
+
 def _details_frames(details: dict):
+    """Explanation sheets of the assessment workbook, in words (scoring.describe)."""
     drivers = _frame(
         (
-            (
-                d["control"],
-                d.get("title", ""),
-                d["gap"],
-                d["weight"],
-                ", ".join(d.get("questions", [])),
-            )
+            (d["control"], d.get("title", ""), d["gap"], d["weight"],
+             "; ".join(d.get("question_texts", [])))
             for d in details.get("drivers", [])
         ),
         ("Control", "Title", "Gap", "Weight", "Questions"),
-    )
-    knockouts = _frame(
+    )  # fmt: skip
+    red_flags = _frame(
+        (
+            (f.get("min_rating_label", ""), f.get("text", ""),
+             "; ".join(t.get("text", "") for t in f.get("triggers", [])), f.get("action", ""))
+            for f in details.get("red_flags", [])
+        ),
+        ("Minimum rating", "Red flag", "Because", "What to do"),
+    )  # fmt: skip
+    caps = _frame(
         (
             (
-                k["question"],
-                "unanswered" if k.get("value") is None else str(k["value"]),
-                k["min_rating"],
+                c.get("max_band_label", ""),
+                c.get("text", ""),
+                "; ".join(c.get("objective_texts", [])),
             )
-            for k in details.get("knockouts", [])
+            for c in details.get("caps", [])
         ),
-        ("Question", "Answer", "Minimum rating"),
+        ("At most", "Why", "Areas"),
+    )
+    contradictions = _frame(
+        (
+            (c.get("text", ""), "; ".join(t.get("text", "") for t in c.get("triggers", [])))
+            for c in details.get("contradictions", [])
+        ),
+        ("Contradiction", "Answers involved"),
     )
     certificates = _frame(
         (
             (
                 c.get("id"),
-                c.get("kind"),
-                "applied" if c.get("applied") else "refused",
-                c.get("reason", ""),
+                c.get("kind_label", ""),
+                "Applied" if c.get("applied") else "No credit",
+                c.get("reason_text", ""),
                 len(c.get("controls", [])),
             )
             for c in details.get("certificates", [])
@@ -314,40 +330,40 @@ def _details_frames(details: dict):
     )
     w = details.get("what_it_would_take") or {}
     wiwt = _frame(
-        ((c["ref"], c.get("title", ""), c["current"], c["target"]) for c in w.get("controls", [])),
-        ("Control", "Title", "Current", "Target"),
+        ((i + 1, s.get("text", "")) for i, s in enumerate(w.get("steps", []))),
+        ("Step", "What to do"),
     )
-    if wiwt.empty and w.get("reason"):
-        wiwt = _frame([(w["reason"],)], ("Why not",))
-    return drivers, knockouts, certificates, wiwt
+    if w.get("reason_text"):
+        wiwt = pd.concat([wiwt, _frame([("", w["reason_text"])], ("Step", "What to do"))])
+    return drivers, red_flags, caps, contradictions, certificates, wiwt
 
 
 def load_assessment(a: Assessment) -> AssessmentFrames:
     """Frames of the assessment workbook."""
-    details = a.score_details or {}
-    titles = dict(db.session.execute(select(Objective.ref, Objective.title)).all())
+    details = explained_score(a) or {}
     objectives = _frame(
         (
-            (o["ref"], titles.get(o["ref"], ""), o["score"], o["coverage"])
+            (o["ref"], o.get("title", ""), o["score"], o["coverage"], vocab.band(o.get("band")))
             for o in details.get("objectives", [])
         ),
-        ("Objective", "Title", "Score", "Coverage"),
+        ("Objective", "Title", "Score", "Coverage", "Band"),
     )
-    drivers, knockouts, certificates, wiwt = _details_frames(details)
+    drivers, red_flags, caps, contradictions, certificates, wiwt = _details_frames(details)
     tp = details.get("third_party") or {}
     summary = [
         ("Vendor", a.vendor.name),
         ("Assessment", f"#{a.id}"),
         ("Questionnaire", f"{a.questionnaire.title} (v{a.questionnaire.version})"),
-        ("Status", a.status),
-        ("Inherent tier", a.inherent_tier or a.vendor.inherent_tier),
+        ("Status", STATUS_LABELS.get(a.status, a.status)),
+        ("Inherent tier", vocab.rating(a.inherent_tier or a.vendor.inherent_tier)),
         ("Risk score (0-100)", a.risk_score),
-        ("Computed rating", a.rating),
-        ("Override rating", a.override_rating),
+        ("Computed rating", vocab.rating(a.rating)),
+        ("Override rating", vocab.rating(a.override_rating)),
         ("Override reason", a.override_reason),
-        ("Final rating", a.final_rating),
+        ("Final rating", vocab.rating(a.final_rating)),
         ("Control effectiveness", details.get("effectiveness"), "percent"),
-        ("Band", details.get("band")),
+        ("Band", details.get("band_label")),
+        ("Held at a floor", details.get("held_by_text") or "No"),
         (f"{tp.get('ref', 'A.10')} third-party roll-up", tp.get("score"), "percent"),
         ("Scoring model", a.scoring_model_version),
         ("Scored at (UTC)", a.scored_at),
@@ -360,7 +376,9 @@ def load_assessment(a: Assessment) -> AssessmentFrames:
     return AssessmentFrames(
         summary=summary,
         drivers=drivers,
-        knockouts=knockouts,
+        red_flags=red_flags,
+        caps=caps,
+        contradictions=contradictions,
         certificates=certificates,
         what_it_would_take=wiwt,
         objectives=objectives,

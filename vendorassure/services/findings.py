@@ -16,6 +16,7 @@ from . import audit
 from .access import require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
 from .notify import send_status_mail
+from .scoring import score_view
 from .values import parse_date
 
 FINDING_TRANSITIONS = {
@@ -101,7 +102,7 @@ def _severity_for_control(score: float, threshold: float) -> str:
 
 def proposals(assessment: Assessment) -> list[dict]:
     """Return the findings the score suggests: one per knockout hit, one per weak control."""
-    details = assessment.score_details or {}
+    details = score_view(assessment) or {}
     threshold = float(setting("FINDING_CONTROL_THRESHOLD"))
     texts = dict(
         db.session.execute(
@@ -146,7 +147,7 @@ def proposals(assessment: Assessment) -> list[dict]:
 def propose_findings(actor, assessment: Assessment) -> list[Finding]:
     """Create proposed findings from the score; proposals already made are not repeated."""
     require_role(actor, "risk", "admin")
-    if assessment.score_details is None:
+    if assessment.scored_at is None:
         raise IllegalTransition(
             "The assessment is not scored yet; findings are proposed from its score.",
             {"status": assessment.status},

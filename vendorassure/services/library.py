@@ -143,10 +143,6 @@ def import_questionnaire(normalized: dict, source: str, actor=None) -> tuple[Que
     return qn, True
 
 
-def questionnaire_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.glob("*.yaml") if p.name != "intake.yaml")
-
-
 def load_library(root: Path | None = None, actor=None) -> LoadReport:
     """Validate the whole library first, then load it in one transaction."""
     root = Path(root or library_root())
@@ -159,7 +155,7 @@ def load_library(root: Path | None = None, actor=None) -> LoadReport:
         controls = _sync_controls(cat)
         report.controls = len(controls)
         refs = set(controls)
-        for path in questionnaire_files(root):
+        for path in catalog.questionnaire_files(root):
             data, _ = catalog.read_yaml(str(path))
             normalized, _ = catalog.validate_questionnaire(data, refs, path.name, False)
             qn, created = import_questionnaire(normalized, path.name, actor)

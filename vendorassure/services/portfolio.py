@@ -23,6 +23,8 @@ from ..models import (
     ControlScore,
     Evidence,
     Finding,
+    Objective,
+    ObjectiveScore,
     Vendor,
 )
 from ..models.findings import ACTIVE_FINDING_STATUSES, FINDING_STATUSES, SEVERITIES
@@ -61,9 +63,19 @@ def final_rating_expr():
     return func.coalesce(Assessment.override_rating, Assessment.rating)
 
 
-def third_party_expr():
-    """The A.10 roll-up score stored in the scoring explanation, as a float in SQL."""
-    return Assessment.score_details[("third_party", "score")].as_float()
+def objective_score_subquery(ref: str | None = None):
+    """Per assessment, the stored score and band of one objective (default: A.10)."""
+    ref = ref or scoring_model().third_party_objective
+    return (
+        select(
+            ObjectiveScore.assessment_id,
+            ObjectiveScore.score.label("score"),
+            ObjectiveScore.band.label("band"),
+        )
+        .join(Objective, Objective.id == ObjectiveScore.objective_id)
+        .where(Objective.ref == ref)
+        .subquery()
+    )
 
 
 def band_of(score: float | None) -> str | None:
@@ -181,17 +193,25 @@ def third_party_rollup(latest=None) -> dict:
     """The A.10 (third-party) objective across vendors: mean, vendors per band, per control."""
     latest = latest if latest is not None else latest_scored_subquery()
     objective = scoring_model().third_party_objective
-    tp = third_party_expr()
-    scores = db.session.scalars(
-        select(tp)
+    tp = objective_score_subquery(objective)
+    by_band = {name: 0 for name, _ in scoring_model().bands}
+    total, mean = 0, None
+    band_rows = db.session.execute(
+        select(tp.c.band, func.count(), func.sum(tp.c.score))
         .select_from(Vendor)
         .join(latest, latest.c.vendor_id == Vendor.id)
-        .join(Assessment, Assessment.id == latest.c.assessment_id)
-        .where(Vendor.status == "active", tp.is_not(None))
+        .join(tp, tp.c.assessment_id == latest.c.assessment_id)
+        .where(Vendor.status == "active", tp.c.band.is_not(None))
+        .group_by(tp.c.band)
     ).all()
-    by_band = {name: 0 for name, _ in scoring_model().bands}
-    for s in scores:
-        by_band[band_of(s)] += 1
+    score_sum = 0.0
+    for band, n, ssum in band_rows:
+        if band in by_band:
+            by_band[band] += n
+        total += n
+        score_sum += float(ssum or 0.0)
+    if total:
+        mean = round(score_sum / total, 3)
     control_rows = db.session.execute(
         select(Control.ref, Control.title, func.avg(ControlScore.score), func.count())
         .join(ControlScore, ControlScore.control_id == Control.id)
@@ -203,8 +223,8 @@ def third_party_rollup(latest=None) -> dict:
     ).all()
     return {
         "objective": objective,
-        "vendors": len(scores),
-        "average_score": round(sum(scores) / len(scores), 3) if scores else None,
+        "vendors": total,
+        "average_score": mean,
         "by_band": by_band,
         "controls": [
             {"ref": r, "title": t, "average_score": round(a, 3), "vendors": n}
@@ -271,6 +291,7 @@ def ratings_over_time(months: int = 12) -> list[dict]:
 def register_statement(today: date):
     """One select with a row per vendor: tier, latest rating, A.10, findings, certificates."""
     latest = latest_scored_subquery()
+    tp = objective_score_subquery()
     last_completed = (
         select(
             Assessment.vendor_id,
@@ -324,7 +345,7 @@ def register_statement(today: date):
             Assessment.rating.label("computed_rating"),
             final_rating_expr().label("rating"),
             Assessment.risk_score.label("risk_score"),
-            third_party_expr().label("third_party_score"),
+            tp.c.score.label("third_party_score"),
             last_completed.c.last_completed,
             func.coalesce(last_completed.c.completed, 0).label("completed_assessments"),
             func.coalesce(open_assessments.c.n, 0).label("open_assessments"),
@@ -337,6 +358,7 @@ def register_statement(today: date):
         .select_from(Vendor)
         .outerjoin(latest, latest.c.vendor_id == Vendor.id)
         .outerjoin(Assessment, Assessment.id == latest.c.assessment_id)
+        .outerjoin(tp, tp.c.assessment_id == latest.c.assessment_id)
         .outerjoin(last_completed, last_completed.c.vendor_id == Vendor.id)
         .outerjoin(open_assessments, open_assessments.c.vendor_id == Vendor.id)
         .outerjoin(findings, findings.c.vendor_id == Vendor.id)

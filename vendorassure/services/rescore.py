@@ -6,24 +6,22 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import select, true
 
 from ..extensions import db
 from ..models import (
     CERTIFICATE_KINDS,
     Answer,
     Assessment,
-    Control,
-    ControlScore,
     Evidence,
     Question,
+    Questionnaire,
     Vendor,
 )
-from ..models._base import utcnow
 from ..scoring import score_frame
-from ..scoring.batch import CERTIFICATE_COLUMNS
+from ..scoring.batch import CERTIFICATE_COLUMNS, gc_paused
 from . import audit
-from .scoring import _evidence_state, control_defs, question_defs
+from .scoring import ScoreRecord, control_defs, evidence_state, question_defs, store_scores
 
 
 @dataclass
@@ -34,7 +32,7 @@ class RescoreReport:
     changes: list[tuple[int, str | None, str]]
 
 
-def _frames(ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames(ids: list[int], as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Answers (with evidence state) and certificates of the assessments, one query each."""
     answers = pd.DataFrame(
         db.session.execute(
@@ -49,57 +47,71 @@ def _frames(ids: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
             Evidence.assessment_id.in_(ids), Evidence.question_id.is_not(None)
         )
     ).all()
-    states = {}
+    states: dict[tuple[int, int], set[str]] = {}
     for aid, qid, verification in ev_rows:
         states.setdefault((aid, qid), set()).add(verification)
     answers["evidence"] = [
-        _evidence_state(states.get((a, q), set()))
+        evidence_state(states.get((a, q), set()))
         for a, q in zip(answers["assessment_id"], answers["question_id"], strict=True)
     ]
+    rows = db.session.execute(
+        select(
+            Assessment.id,
+            Evidence.id,
+            Evidence.kind,
+            Evidence.verification,
+            Evidence.issued_on,
+            Evidence.expires_on,
+            Evidence.scope_covers_service,
+            Evidence.accredited,
+            Evidence.suspended_on,
+        )
+        .join(Evidence, Evidence.vendor_id == Assessment.vendor_id)
+        .where(
+            Assessment.id.in_(ids),
+            Evidence.kind.in_(CERTIFICATE_KINDS),
+            (Evidence.assessment_id == Assessment.id) | Evidence.assessment_id.is_(None),
+        )
+    ).all()
     certs = pd.DataFrame(
-        db.session.execute(
-            select(
-                Assessment.id,
-                Evidence.id,
-                Evidence.kind,
-                Evidence.verification,
-                Evidence.issued_on,
-                Evidence.expires_on,
-                Evidence.scope_covers_service,
-                Evidence.accredited,
-            )
-            .join(Evidence, Evidence.vendor_id == Assessment.vendor_id)
-            .where(
-                Assessment.id.in_(ids),
-                Evidence.kind.in_(CERTIFICATE_KINDS),
-                (Evidence.assessment_id == Assessment.id) | Evidence.assessment_id.is_(None),
-            )
-        ).all(),
-        columns=CERTIFICATE_COLUMNS,
+        [(*r[:8], r[8] is not None and r[8] <= as_of) for r in rows], columns=CERTIFICATE_COLUMNS
     )
     return answers.drop(columns=["question_id"]), certs
 
 
-def rescore_all(model, as_of: date | None = None, actor=None) -> RescoreReport:
-    """Rescore all scored, non-cancelled assessments with `model`; one batch per questionnaire version."""
+def rescore_all(
+    model, as_of: date | None = None, actor=None, stale_only: bool = False
+) -> RescoreReport:
+    """Rescore all scored, non-cancelled assessments with `model`; one batch per questionnaire
+    version, stored through the one writer (``scoring.store_scores``) in one transaction.
+
+    ``stale_only`` limits it to assessments scored with another model version.
+    """
     as_of = as_of or date.today()
+    stale = Assessment.scoring_model_version != model.version if stale_only else true()
     rows = db.session.execute(
-        select(Assessment.id, Assessment.questionnaire_id, Vendor.inherent_tier, Assessment.rating)
+        select(
+            Assessment.id,
+            Assessment.questionnaire_id,
+            Vendor.inherent_tier,
+            Assessment.rating,
+            Vendor.intake,
+        )  # fmt: skip
         .join(Vendor, Vendor.id == Assessment.vendor_id)
-        .where(Assessment.scored_at.is_not(None), Assessment.status != "cancelled")
+        .where(Assessment.scored_at.is_not(None), Assessment.status != "cancelled", stale)
     ).all()
     if not rows:
         return RescoreReport(0, 0, model.version, [])
-    meta = pd.DataFrame(rows, columns=["id", "questionnaire_id", "tier", "rating"]).set_index("id")
-    answers, certs = _frames(meta.index.tolist())
-    control_ids = {c.ref: c.id for c in db.session.scalars(select(Control))}
-    results, control_frames = [], []
-    from ..models import Questionnaire
-
+    meta = pd.DataFrame(
+        rows, columns=["id", "questionnaire_id", "tier", "rating", "intake"]
+    ).set_index("id")
+    answers, certs = _frames(meta.index.tolist(), as_of)
+    records: list[ScoreRecord] = []
+    changed: list[tuple[int, str | None, str]] = []
     for qn_id, group in meta.groupby("questionnaire_id"):
         qn = db.session.get(Questionnaire, int(qn_id))
         ids = set(group.index)
-        summary, ctrl = score_frame(
+        fs = score_frame(
             question_defs(qn),
             control_defs(),
             answers[answers["assessment_id"].isin(ids)],
@@ -107,62 +119,16 @@ def rescore_all(model, as_of: date | None = None, actor=None) -> RescoreReport:
             group["tier"].to_dict(),
             as_of,
             model,
+            group["intake"].to_dict(),
         )
-        results.append(summary)
-        control_frames.append(ctrl)
-    summary = pd.concat(results)
-    ctrl = pd.concat(control_frames)
-    now = utcnow()
-    table = Assessment.__table__
-    # Core executemany: the explanation (score_details) is rebuilt on demand when next viewed,
-    # because its model_version no longer matches (see services.scoring.current_details).
-    db.session.execute(
-        table.update()
-        .where(table.c.id == bindparam("_id"))
-        .values(
-            risk_score=bindparam("_risk"),
-            rating=bindparam("_rating"),
-            effectiveness=bindparam("_eff"),
-            inherent_tier=bindparam("_tier"),
-            scoring_model_version=bindparam("_model"),
-            scored_at=bindparam("_at"),
-        ),
-        [
-            {
-                "_id": int(aid),
-                "_risk": float(r.risk_score),
-                "_rating": r.rating,
-                "_eff": float(r.effectiveness),
-                "_tier": meta.at[aid, "tier"],
-                "_model": model.version,
-                "_at": now,
-            }
-            for aid, r in summary.iterrows()
-        ],
-    )
-    db.session.execute(
-        delete(ControlScore).where(ControlScore.assessment_id.in_(summary.index.tolist()))
-    )
-    ctrl = ctrl[ctrl["ref"].isin(control_ids)]
-    db.session.execute(
-        ControlScore.__table__.insert(),
-        [
-            {
-                "assessment_id": int(a),
-                "control_id": control_ids[ref],
-                "score": float(s),
-                "coverage": float(c),
-            }
-            for a, ref, s, c in zip(
-                ctrl["assessment_id"], ctrl["ref"], ctrl["score"], ctrl["coverage"], strict=True
-            )
-        ],
-    )
-    changed = [
-        (int(aid), meta.at[aid, "rating"], r.rating)
-        for aid, r in summary.iterrows()
-        if meta.at[aid, "rating"] != r.rating
-    ]
+        records.extend(_records(fs, model.version))
+        old = group["rating"].to_dict()
+        changed += [
+            (int(aid), old[aid], rating)
+            for aid, rating in fs.assessments["rating"].items()
+            if old[aid] != rating
+        ]
+    store_scores(records)
     audit.record(
         actor,
         "scoring.rescored",
@@ -170,9 +136,45 @@ def rescore_all(model, as_of: date | None = None, actor=None) -> RescoreReport:
         object_type="portfolio",
         details={
             "model_version": model.version,
-            "assessments": len(summary),
+            "assessments": len(records),
             "ratings_changed": len(changed),
         },
     )
     db.session.commit()
-    return RescoreReport(len(summary), len(changed), model.version, changed)
+    return RescoreReport(len(records), len(changed), model.version, sorted(changed))
+
+
+def _records(fs, model_version: str) -> list[ScoreRecord]:
+    """The score records of a scored frame (tables from arrays, explanations row by row)."""
+    a = fs.assessments
+    n_c = len(fs.control_scores) // max(1, len(fs.ids))
+    n_o = len(fs.objective_scores) // max(1, len(fs.ids))
+    c_ref = fs.control_scores["ref"].tolist()[:n_c]
+    o_ref = fs.objective_scores["ref"].tolist()[:n_o]
+    c_score = fs.control_scores["score"].to_numpy().reshape(-1, n_c).tolist() if n_c else []
+    c_cov = fs.control_scores["coverage"].to_numpy().reshape(-1, n_c).tolist() if n_c else []
+    o_score = fs.objective_scores["score"].to_numpy().reshape(-1, n_o).tolist() if n_o else []
+    o_cov = fs.objective_scores["coverage"].to_numpy().reshape(-1, n_o).tolist() if n_o else []
+    o_band = fs.objective_scores["band"].to_numpy().reshape(-1, n_o).tolist() if n_o else []
+    out = []
+    with gc_paused():
+        explained = [(aid, e.to_dict()) for aid, e in fs.explanations()]
+    for i, (aid, explanation) in enumerate(explained):
+        row = a.loc[aid]
+        out.append(
+            ScoreRecord(
+                assessment_id=int(aid),
+                risk_score=float(row["risk_score"]),
+                rating=str(row["rating"]),
+                effectiveness=float(row["effectiveness"]),
+                band=str(row["band"]),
+                inherent_tier=str(row["inherent_tier"]),
+                model_version=model_version,
+                controls=list(zip(c_ref, c_score[i], c_cov[i], strict=True)) if n_c else [],
+                objectives=(
+                    list(zip(o_ref, o_score[i], o_cov[i], o_band[i], strict=True)) if n_o else []
+                ),
+                explanation=explanation,
+            )
+        )
+    return out

@@ -1,24 +1,47 @@
-"""Feed an assessment from the database to the pure scoring engine and store the result."""
+"""Feed assessments to the pure scoring engine, store the score record, and read it back.
+
+The score record of an assessment is its rating columns, its control_scores and
+objective_scores rows and its explanation (score_details), all from one model version.
+``store_scores`` is their only writer (used one at a time on submit and on evidence review, and
+in batch by ``rescore``); ``score_view`` reads them and never writes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from ..extensions import db
-from ..models import CERTIFICATE_KINDS, Answer, Assessment, Control, ControlScore, Evidence
+from ..models import (
+    CERTIFICATE_KINDS,
+    Answer,
+    Assessment,
+    Control,
+    ControlScore,
+    Evidence,
+    Objective,
+    ObjectiveScore,
+    Question,
+)
 from ..models._base import utcnow
 from ..scoring import (
     AnswerIn,
     CertificateIn,
     ControlDef,
     QuestionDef,
+    ScoreResult,
     ScoringInput,
     score_assessment,
 )
-from .library import scoring_model
+from ..scoring.describe import Words, describe
+from ..scoring.types import third_party_view
+from ..scoring.vocabulary import load_vocabulary
+from .library import intake_definition, scoring_model
 
 
 def _cache() -> dict:
@@ -35,6 +58,7 @@ def question_defs(questionnaire) -> tuple[QuestionDef, ...]:
 
 
 def control_defs() -> tuple[ControlDef, ...]:
+    """Return the control catalog in catalog order (cached)."""
     cache = _cache()
     if "controls" not in cache:
         cache["controls"] = tuple(
@@ -44,7 +68,18 @@ def control_defs() -> tuple[ControlDef, ...]:
     return cache["controls"]
 
 
-def _evidence_state(states: set[str]) -> str:
+def _ids(kind: str) -> dict[str, int]:
+    """ref -> id of controls or objectives (cached: the catalog is loaded once)."""
+    cache = _cache()
+    key = ("ids", kind)
+    if key not in cache:
+        model = Control if kind == "controls" else Objective
+        cache[key] = dict(db.session.execute(select(model.ref, model.id)).all())
+    return cache[key]
+
+
+def evidence_state(states: set[str]) -> str:
+    """The evidence state of an answer from the verifications of the files attached to it."""
     if "accepted" in states:
         return "verified"
     if "pending" in states:
@@ -54,10 +89,27 @@ def _evidence_state(states: set[str]) -> str:
     return "none"
 
 
+def certificate_in(ev: Evidence, as_of: date) -> CertificateIn:
+    """The engine's view of a certificate on file."""
+    return CertificateIn(
+        id=ev.id,
+        kind=ev.kind,
+        verification=ev.verification,
+        issued_on=ev.issued_on,
+        expires_on=ev.expires_on,
+        scope_covers_service=ev.scope_covers_service,
+        accredited=ev.accredited,
+        suspended=ev.suspended_on is not None and ev.suspended_on <= as_of,
+    )
+
+
 def build_input(assessment: Assessment, as_of: date | None = None) -> ScoringInput:
-    """Collect answers, evidence states and certificates of one assessment (three queries)."""
-    answers = db.session.scalars(
-        select(Answer).filter_by(assessment_id=assessment.id).join(Answer.question)
+    """Collect answers, evidence states, certificates and the intake of one assessment."""
+    as_of = as_of or date.today()
+    answers = db.session.execute(
+        select(Answer.question_id, Question.key, Answer.value, Answer.na)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.assessment_id == assessment.id)
     ).all()
     evidence = db.session.scalars(
         select(Evidence).where(
@@ -70,84 +122,234 @@ def build_input(assessment: Assessment, as_of: date | None = None) -> ScoringInp
         if ev.assessment_id == assessment.id and ev.question_id is not None:
             by_question.setdefault(ev.question_id, set()).add(ev.verification)
     answers_in = {
-        a.question.key: AnswerIn(
-            question=a.question.key,
-            value=a.value,
-            na=a.na,
-            evidence=_evidence_state(by_question.get(a.question_id, set())),
-        )
-        for a in answers
+        key: AnswerIn(key, value, na, evidence_state(by_question.get(qid, set())))
+        for qid, key, value, na in answers
     }
-    certificates = [
-        CertificateIn(
-            id=ev.id,
-            kind=ev.kind,
-            verification=ev.verification,
-            issued_on=ev.issued_on,
-            expires_on=ev.expires_on,
-            scope_covers_service=ev.scope_covers_service,
-            accredited=ev.accredited,
-        )
-        for ev in evidence
-        if ev.kind in CERTIFICATE_KINDS
-    ]
     return ScoringInput(
         questions=question_defs(assessment.questionnaire),
         controls=control_defs(),
         answers=answers_in,
-        certificates=tuple(certificates),
+        certificates=tuple(
+            certificate_in(e, as_of) for e in evidence if e.kind in CERTIFICATE_KINDS
+        ),  # fmt: skip
         inherent_tier=assessment.vendor.inherent_tier,
-        as_of=as_of or date.today(),
+        as_of=as_of,
+        intake=dict(assessment.vendor.intake or {}),
     )
 
 
-def score_assessment_now(assessment: Assessment, as_of: date | None = None):
-    """Score an assessment and store rating, explanation and control scores; the caller commits."""
+# ---- the one writer -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    """Everything stored for one scored assessment, from one model version."""
+
+    assessment_id: int
+    risk_score: float
+    rating: str
+    effectiveness: float
+    band: str
+    inherent_tier: str
+    model_version: str
+    controls: Sequence[tuple[str, float, float]]  # (ref, score, coverage)
+    objectives: Sequence[tuple[str, float, float, str | None]]  # (ref, score, coverage, band)
+    explanation: dict[str, Any]
+
+    @classmethod
+    def of(cls, assessment_id: int, r: ScoreResult) -> ScoreRecord:
+        """The record of one engine result."""
+        return cls(
+            assessment_id=assessment_id,
+            risk_score=r.risk_score,
+            rating=r.rating,
+            effectiveness=r.effectiveness,
+            band=r.band,
+            inherent_tier=r.inherent_tier,
+            model_version=r.model_version,
+            controls=[(c.ref, c.score, c.coverage) for c in r.controls],
+            objectives=[(o.ref, o.score, o.coverage, o.band) for o in r.objectives],
+            explanation=r.explanation.to_dict(),
+        )
+
+
+def store_scores(records: Iterable[ScoreRecord]) -> int:
+    """Write score records: rating columns, control and objective scores and explanation.
+
+    All or nothing: the rows are written in the caller's transaction and committed (or rolled
+    back) with it. Returns the number of assessments written.
+    """
+    records = list(records)
+    if not records:
+        return 0
+    db.session.flush()
+    now = utcnow()
+    controls, objectives = _ids("controls"), _ids("objectives")
+    ids = [r.assessment_id for r in records]
+    table = Assessment.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == bindparam("_id"))
+        .values(
+            risk_score=bindparam("_risk"),
+            rating=bindparam("_rating"),
+            effectiveness=bindparam("_eff"),
+            band=bindparam("_band"),
+            inherent_tier=bindparam("_tier"),
+            score_details=bindparam("_details"),
+            scoring_model_version=bindparam("_model"),
+            scored_at=bindparam("_at"),
+        ),
+        [
+            {
+                "_id": r.assessment_id, "_risk": r.risk_score, "_rating": r.rating,
+                "_eff": r.effectiveness, "_band": r.band, "_tier": r.inherent_tier,
+                "_details": r.explanation, "_model": r.model_version, "_at": now,
+            }
+            for r in records
+        ],
+    )  # fmt: skip
+    for chunk in _chunks(ids, 5000):
+        db.session.execute(delete(ControlScore).where(ControlScore.assessment_id.in_(chunk)))
+        db.session.execute(delete(ObjectiveScore).where(ObjectiveScore.assessment_id.in_(chunk)))
+    db.session.execute(
+        ControlScore.__table__.insert(),
+        [
+            {"assessment_id": r.assessment_id, "control_id": controls[ref], "score": s,
+             "coverage": c}
+            for r in records
+            for ref, s, c in r.controls
+            if ref in controls
+        ],
+    )  # fmt: skip
+    db.session.execute(
+        ObjectiveScore.__table__.insert(),
+        [
+            {"assessment_id": r.assessment_id, "objective_id": objectives[ref], "score": s,
+             "coverage": c, "band": b}
+            for r in records
+            for ref, s, c, b in r.objectives
+            if ref in objectives
+        ],
+    )  # fmt: skip
+    # instances already in the session must not keep the old figures
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Assessment) and obj.id in set(ids):
+            db.session.expire(
+                obj,
+                ["risk_score", "rating", "effectiveness", "band", "inherent_tier",
+                 "score_details", "scoring_model_version", "scored_at"],
+            )  # fmt: skip
+    return len(records)
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def score_assessment_now(assessment: Assessment, as_of: date | None = None) -> ScoreResult:
+    """Score an assessment and store its score record; the caller commits."""
     result = score_assessment(build_input(assessment, as_of), scoring_model())
-    store_result(assessment, result)
+    store_scores([ScoreRecord.of(assessment.id, result)])
     return result
 
 
-def store_result(assessment: Assessment, result) -> None:
-    assessment.inherent_tier = result.inherent_tier
-    assessment.risk_score = result.risk_score
-    assessment.rating = result.rating
-    assessment.effectiveness = result.effectiveness
-    assessment.score_details = result.to_dict()
-    assessment.scoring_model_version = result.model_version
-    assessment.scored_at = utcnow()
-    ids = {c.ref: c.id for c in db.session.scalars(select(Control))}
-    db.session.execute(delete(ControlScore).where(ControlScore.assessment_id == assessment.id))
-    db.session.add_all(
-        ControlScore(
-            assessment_id=assessment.id, control_id=ids[c.ref], score=c.score, coverage=c.coverage
-        )
-        for c in result.controls
-        if c.ref in ids
-    )
+# ---- the reader ---------------------------------------------------------------------------------
 
 
-def current_details(assessment: Assessment) -> dict | None:
-    """Return the score explanation, rebuilding it when a batch rescore made it stale.
-
-    A batch rescore stores figures only. If the model in force produced them, the explanation is
-    recomputed (about a millisecond); if another model file did (`rescore --model`), the stored
-    explanation is returned with the new figures and says which model explained it.
-    """
-    details = assessment.score_details
-    if assessment.scored_at is None or details is None:
+def score_view(assessment: Assessment) -> dict[str, Any] | None:
+    """Return the stored score record in the API shape (None when not scored). Never writes."""
+    if assessment.scored_at is None:
         return None
-    if details.get("model_version") == assessment.scoring_model_version:
-        return details
-    if scoring_model().version == assessment.scoring_model_version:
-        score_assessment_now(assessment)
-        db.session.commit()
-        return assessment.score_details
+    controls = db.session.execute(
+        select(
+            Control.ref, Control.objective, Control.title, ControlScore.score, ControlScore.coverage
+        )  # fmt: skip
+        .join(ControlScore, ControlScore.control_id == Control.id)
+        .where(ControlScore.assessment_id == assessment.id)
+        .order_by(Control.position)
+    ).all()
+    objectives = db.session.execute(
+        select(
+            Objective.ref,
+            Objective.title,
+            ObjectiveScore.score,
+            ObjectiveScore.coverage,
+            ObjectiveScore.band,
+        )  # fmt: skip
+        .join(ObjectiveScore, ObjectiveScore.objective_id == Objective.id)
+        .where(ObjectiveScore.assessment_id == assessment.id)
+        .order_by(Objective.position)
+    ).all()
+    ex = dict(assessment.score_details or {})
+    tp_ref = scoring_model().third_party_objective
     return {
-        **details,
         "risk_score": assessment.risk_score,
         "rating": assessment.rating,
+        "inherent_tier": assessment.inherent_tier,
         "effectiveness": assessment.effectiveness,
+        "band": assessment.band or ex.get("band"),
+        "matrix_band": ex.get("matrix_band"),
+        "matrix_rating": ex.get("matrix_rating"),
+        "held_by": ex.get("held_by", []),
+        "controls": [
+            {
+                "ref": c.ref,
+                "objective": c.objective,
+                "title": c.title,
+                "score": c.score,
+                "coverage": c.coverage,
+            }
+            for c in controls
+        ],  # fmt: skip
+        "objectives": [
+            {
+                "ref": o.ref,
+                "title": o.title,
+                "score": o.score,
+                "coverage": o.coverage,
+                "band": o.band,
+            }
+            for o in objectives
+        ],  # fmt: skip
+        "third_party": third_party_view(tp_ref, objectives, controls),
+        "drivers": ex.get("drivers", []),
+        "knockouts": ex.get("knockouts", []),
+        "red_flags": ex.get("red_flags", []),
+        "caps": ex.get("caps", []),
+        "contradictions": ex.get("contradictions", []),
+        "certificates": ex.get("certificates", []),
+        "what_it_would_take": ex.get("what_it_would_take") or {},
         "model_version": assessment.scoring_model_version,
-        "explanation_model_version": details.get("model_version"),
     }
+
+
+def words_for(questionnaire) -> Words:
+    """Question texts, option labels, intake wording and objective titles (cached)."""
+    key = ("words", questionnaire.id)
+    cache = _cache()
+    if key not in cache:
+        titles = dict(db.session.execute(select(Objective.ref, Objective.title)).all())
+        cache[key] = Words(
+            question_defs(questionnaire),
+            load_vocabulary(),
+            intake_definition().get("questions", []),
+            titles,
+        )
+    return cache[key]
+
+
+def explained_score(assessment: Assessment) -> dict[str, Any] | None:
+    """The score record with every part put into words (``scoring.describe``). Never writes."""
+    view = score_view(assessment)
+    if view is None:
+        return None
+    answers = dict(
+        db.session.execute(
+            select(Question.key, Answer.value)
+            .join(Answer, Answer.question_id == Question.id)
+            .where(Answer.assessment_id == assessment.id, Answer.na.is_(False))
+        ).all()
+    )
+    return describe(view, words_for(assessment.questionnaire), answers)

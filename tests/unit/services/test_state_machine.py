@@ -9,6 +9,7 @@ from tests.helpers import answer_all
 from vendorassure.models import STATUSES, AuditEvent
 from vendorassure.services import assessments as svc
 from vendorassure.services.errors import IllegalTransition, MissingAnswers
+from vendorassure.services.scoring import score_view
 
 ALLOWED = {
     ("draft", "sent"),
@@ -67,7 +68,9 @@ def test_first_answer_starts_and_submit_scores(make, db):
         "high",
         "critical",
     )
-    assert assessment.scored_at is not None and len(assessment.score_details["controls"]) == 38
+    view = score_view(assessment)
+    assert assessment.scored_at is not None and len(view["controls"]) == 38
+    assert len(view["objectives"]) == 9 and view["model_version"] == "default-2"
     actions = [
         e.action
         for e in db.session.scalars(

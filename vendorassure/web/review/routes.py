@@ -33,7 +33,7 @@ from ...reports import build_assessment_workbook, loader, to_csv
 from ...services import access, assessments, evidence, findings, library, review
 from ...services.errors import ServiceError
 from ...services.queries import name_contains, page_arg, paginate
-from ...services.scoring import current_details
+from ...services.scoring import explained_score
 from ..helpers import apply_errors, opts, roles_required
 from . import bp
 from .forms import (
@@ -219,7 +219,7 @@ def assessment_review(assessment_id: int):
     a = access.get_assessment(current_user, assessment_id)
     answers = assessments.answer_map(a)
     visible = assessments.visible_keys(a, answers)
-    details = current_details(a) or {}
+    details = explained_score(a) or {}
     control_scores = {c["ref"]: c for c in details.get("controls", [])}
     questions = db.session.scalars(
         select(Question)
