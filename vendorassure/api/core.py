@@ -3,16 +3,41 @@
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from flask import Blueprint, current_app, g, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from ..extensions import limiter
 from ..services.auth import user_for_token
 from ..services.errors import BadInput, Forbidden, NotAuthenticated
+from ..validation import (
+    LINE_MESSAGE,
+    MAX_INT,
+    check_request_text,
+    control_char_fields,
+    one_line,
+    refuse_control_chars,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _one_line(value: str) -> str:
+    try:
+        return one_line(value)
+    except ValueError:
+        raise PydanticCustomError("one_line", LINE_MESSAGE) from None
+
+
+# Shared field types: ids and counters fit the database's 32-bit integers (larger is a 400, not
+# a database error); names and titles are one line (they end up in mail subjects and headers).
+Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+Line = Annotated[str, AfterValidator(_one_line), Field(max_length=500)]
 
 
 class Schema(BaseModel):
@@ -28,7 +53,7 @@ class Query(BaseModel):
 
 
 class Paging(Query):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_INT)
     per_page: int = Field(50, ge=1, le=200)
 
 
@@ -66,7 +91,7 @@ def _field_errors(exc: ValidationError) -> dict:
     fields = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "body"
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = "Required."
         elif err["type"] == "extra_forbidden":
@@ -80,11 +105,10 @@ def parse_json(schema: type[BaseModel]):
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise BadInput("The request body is empty; send a JSON object.", {"body": "Required."})
-    data = request.get_json(silent=True)
-    if data is None and raw.strip() != b"null":
-        raise BadInput("The request body is not valid JSON.", {"body": "Malformed JSON."})
+    data = _decode_json(raw)
     if not isinstance(data, dict):
         raise BadInput("The request body must be a JSON object.", {"body": "Must be an object."})
+    refuse_control_chars(control_char_fields(data))
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
@@ -94,6 +118,18 @@ def parse_json(schema: type[BaseModel]):
             + "; ".join(f"{k}: {v}" for k, v in fields.items()),
             fields,
         ) from None
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _decode_json(raw: bytes):
+    """Decode strict JSON: NaN and Infinity (which no database column stores) are malformed."""
+    try:
+        return json.loads(raw, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        raise BadInput("The request body is not valid JSON.", {"body": "Malformed JSON."}) from None
 
 
 def parse_query(schema: type[BaseModel]):
@@ -129,6 +165,7 @@ def endpoint(
                 g.api_user = _authenticate()
                 if roles is not None and g.api_user.role not in roles:
                     raise Forbidden(f"The {g.api_user.role} role may not use {method} {rule}.")
+            check_request_text()
             if body is not None:
                 kwargs["body"] = parse_json(body)
             if query is not None:

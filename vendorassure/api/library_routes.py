@@ -6,11 +6,11 @@ from flask import Response, request
 
 from ..services import library
 from ..services.errors import BadInput
-from .core import Query, current_user, endpoint
+from .core import Id, Query, current_user, endpoint
 
 
 class ExportQuery(Query):
-    version: int | None = None
+    version: Id | None = None
     format: str = "xlsx"
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Literal
 
 from flask import Response, jsonify, request
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -17,7 +18,7 @@ from ..services.errors import BadInput, InvalidValues, NotFound
 from ..services.queries import name_contains, paginate
 from ..services.scoring import current_details
 from ..storage import get_storage
-from .core import Paging, Query, Schema, bp, current_user, endpoint, page_body
+from .core import Count, Id, Line, Paging, Query, Schema, bp, current_user, endpoint, page_body
 from .serializers import assessment_json, evidence_json, user_json, vendor_json
 
 STAFF = STAFF_ROLES
@@ -28,21 +29,21 @@ ANY = (*STAFF_ROLES, "vendor")
 
 
 class TokenRequest(Schema):
-    email: str
-    password: str
-    name: str = "api"
+    email: Line
+    password: str = Field(max_length=1000)
+    name: Line = "api"
 
 
 class VendorCreate(Schema):
-    name: str
-    website: str = ""
+    name: Line
+    website: Line = ""
     services: str = ""
     intake: dict[str, Any]
 
 
 class VendorPatch(Schema):
-    name: str | None = None
-    website: str | None = None
+    name: Line | None = None
+    website: Line | None = None
     services: str | None = None
     status: str | None = None
     intake: dict[str, Any] | None = None
@@ -54,28 +55,28 @@ class VendorQuery(Paging):
 
 
 class ContactCreate(Schema):
-    email: str
-    name: str = ""
+    email: Line
+    name: Line = ""
 
 
 class AssessmentCreate(Schema):
-    vendor_id: int
-    questionnaire: str
-    due_date: str
-    version: int | None = None
+    vendor_id: Id
+    questionnaire: Line
+    due_date: Line
+    version: Id | None = None
 
 
 class AssessmentQuery(Paging):
     status: str | None = None
-    vendor_id: int | None = None
+    vendor_id: Id | None = None
     rating: str | None = None
     tier: str | None = None
-    reviewer_id: int | None = None
+    reviewer_id: Id | None = None
     overdue: bool | None = None
 
 
 class ReviewerAssign(Schema):
-    reviewer_id: int | None
+    reviewer_id: Id | None
 
 
 class AnswerPut(Schema):
@@ -83,7 +84,7 @@ class AnswerPut(Schema):
     comment: str | None = None
     na: bool = False
     na_reason: str = ""
-    lock_version: int | None = None
+    lock_version: Count | None = None
 
 
 class Verification(Schema):
@@ -105,7 +106,7 @@ class Cancel(Schema):
 
 
 class QuestionnaireQuery(Query):
-    version: int | None = None
+    version: Id | None = None
 
 
 # --- auth ------------------------------------------------------------------------------------
@@ -600,9 +601,9 @@ def openapi_json():
 
 
 class InvitationAccept(Schema):
-    token: str
-    password: str
-    name: str | None = None
+    token: Line
+    password: str = Field(max_length=1000)
+    name: Line | None = None
 
 
 @endpoint(

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import CERTIFICATE_KINDS, EVIDENCE_KINDS, VENDOR_OPEN, Assessment, Evidence, Question
 from ..models._base import utcnow
 from ..storage import get_storage
+from ..validation import has_control_chars
 from . import audit
 from .access import require_role
 from .errors import (
@@ -47,6 +48,8 @@ METADATA_LIMITS = {
     "edition": 50,
     "accreditation_body": 200,
 }
+# The only metadata that may span lines; the rest are one-line labels.
+MULTILINE_METADATA = ("scope",)
 # What a certificate of each kind certifies against, used when the vendor leaves it blank.
 DEFAULT_STANDARDS = {
     "iso42001_certificate": "ISO/IEC 42001",
@@ -106,8 +109,8 @@ def check_metadata(kind: str, meta: dict, require_full: bool = False) -> dict:
             fields[key] = "Must be text."
         elif len(value) > limit:
             fields[key] = f"At most {limit} characters."
-        elif any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
-            fields[key] = "Contains control characters."
+        elif has_control_chars(value, multiline=key in MULTILINE_METADATA):
+            fields[key] = "Contains line breaks or control characters."
         else:
             clean[key] = value.strip()
     clean["not_accredited"] = _flag(meta.get("not_accredited"), "not_accredited", fields)

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
 from ..models._base import utcnow
 from ..settings_defaults import setting
+from ..validation import LINE_MESSAGE, has_control_chars
 from . import audit
 from .access import require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
@@ -43,6 +44,8 @@ def _apply(finding: Finding, changes: dict) -> None:
         fields["title"] = "Required."
     if "title" in changes and len(changes["title"] or "") > 300:
         fields["title"] = "At most 300 characters."
+    if "title" in changes and has_control_chars(changes["title"] or "", multiline=False):
+        fields["title"] = LINE_MESSAGE
     if "control" in changes and changes["control"]:
         control = db.session.scalar(select(Control).filter_by(ref=changes["control"]))
         if control is None:
