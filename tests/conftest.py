@@ -27,6 +27,7 @@ from vendorassure.models import (
     Question,
     QuestionControl,
     Questionnaire,
+    RateLimitCounter,
     Reminder,
     User,
     Vendor,
@@ -42,6 +43,7 @@ PG_SERVER = os.environ.get(
 )
 # Rows of these tables are removed after every test, children first.
 TRANSIENT = (
+    RateLimitCounter,
     Reminder,
     Comment,
     Finding,
