@@ -36,9 +36,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def finalise_settings(app: Flask) -> None:
     """Derive settings that depend on others, and refuse unsafe combinations at start-up."""
-    from .config import check_csp, hsts_header
+    from .config import check_csp, engine_options, hsts_header
     from .ratelimit import check_storage, storage_uri
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config)
     app.config["HSTS_HEADER"] = hsts_header(app.config)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])

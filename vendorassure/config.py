@@ -33,6 +33,20 @@ def check_csp(policy: str) -> None:
         )
 
 
+def engine_options(config) -> dict:
+    """Engine options for the final database URL: the lock timeout in the driver's terms."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    timeout_ms = int(config.get("DATABASE_LOCK_TIMEOUT_MS") or 5000)
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    connect_args = dict(options.get("connect_args") or {})
+    if url.startswith("sqlite"):
+        connect_args.setdefault("timeout", timeout_ms / 1000)  # SQLite's busy timeout
+    elif url.startswith("postgresql"):
+        connect_args.setdefault("options", f"-c lock_timeout={timeout_ms}")
+    options["connect_args"] = connect_args
+    return options
+
+
 def hsts_header(config) -> str | None:
     """The Strict-Transport-Security value, or None when cookies are not secure (plain HTTP)."""
     if not config.get("SESSION_COOKIE_SECURE") or int(config.get("HSTS_MAX_AGE") or 0) <= 0:
@@ -110,6 +124,8 @@ def load_settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or f"sqlite:///{inst / 'vendorassure.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # The longest a request waits for another's lock before answering 503 (never forever).
+        "DATABASE_LOCK_TIMEOUT_MS": int(env.get("DATABASE_LOCK_TIMEOUT_MS") or 5000),
         "EVIDENCE_DIR": env.get("EVIDENCE_DIR") or str(inst / "evidence"),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,

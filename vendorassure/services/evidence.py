@@ -15,7 +15,7 @@ from ..models._base import utcnow
 from ..storage import get_storage
 from ..validation import has_control_chars
 from . import audit
-from .access import require_role
+from .access import lock_assessment, require_role
 from .errors import (
     Conflict,
     IllegalTransition,
@@ -274,6 +274,7 @@ def upload_evidence(
     library holds it already), ready for the next assessment.
     """
     require_role(actor, "vendor")
+    lock_assessment(assessment)
     _require_open(assessment)
     name, media_type = _check_file(filename, data)
     clean = check_metadata(kind, meta, require_full_metadata)
@@ -351,6 +352,7 @@ def attach_from_library(
     require_role(actor, "vendor")
     if source.assessment_id is not None or source.vendor_id != assessment.vendor_id:
         raise NotFound(f"Evidence {source.id} is not in your library.")
+    lock_assessment(assessment)
     _require_open(assessment)
     question_id = _question_id(assessment, question_key)
     _refuse_duplicate(_duplicate(assessment.vendor_id, assessment.id, source.sha256), "attached")
@@ -392,8 +394,16 @@ def attach_from_library(
 def _require_changeable(evidence: Evidence, what: str) -> None:
     if evidence.assessment_id is None:
         return  # library documents can be changed at any time
-    assessment = db.session.get(Assessment, evidence.assessment_id)
+    assessment = lock_assessment(evidence.assessment_id)
+    _fresh(evidence)
     _require_open(assessment, what)
+
+
+def _fresh(evidence: Evidence) -> Evidence:
+    """Re-read an evidence row under its assessment's lock; 404 if a concurrent request removed it."""
+    if db.session.get(Evidence, evidence.id, populate_existing=True) is None:
+        raise NotFound(f"Evidence {evidence.id} does not exist.")
+    return evidence
 
 
 def replace_evidence(actor, evidence: Evidence, filename: str, data: bytes) -> Evidence:
@@ -465,6 +475,9 @@ def verify_evidence(
 ) -> Evidence:
     """Record the risk team's verdict on evidence; rescore a scored assessment at once."""
     require_role(actor, "risk", "admin")
+    if evidence.assessment_id:
+        lock_assessment(evidence.assessment_id)
+        _fresh(evidence)
     if decision not in ("accepted", "rejected"):
         raise InvalidValues(
             "decision must be accepted or rejected.", {"decision": "accepted or rejected."}
