@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve venv setup test test-sqlite test-pg test-fast lint format bench clean
+.PHONY: run serve venv setup test test-sqlite test-pg test-fast fuzz lint format bench clean
 
 venv: $(VENV)/.installed
 
@@ -25,7 +25,7 @@ run: setup serve
 
 serve: venv
 	@echo "VendorAssure on http://$(HOST):$(PORT)"
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c python:vendorassure.gunicorn_conf --workers 2 --access-logfile - app:app
 
 test: venv
 	$(BIN)/pytest -q
@@ -37,6 +37,12 @@ test-pg: venv
 
 test-fast: venv
 	$(BIN)/pytest -q -m "not browser"
+
+# Schemathesis over the whole API for each role, against a live app on SQLite with demo data:
+# fails on any server error (a few minutes; FUZZ_EXAMPLES raises or lowers the depth).
+FUZZ_EXAMPLES ?= 10
+fuzz: venv
+	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES)
 
 lint: venv
 	$(BIN)/ruff check .

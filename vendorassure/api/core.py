@@ -37,7 +37,11 @@ def _one_line(value: str) -> str:
 # a database error); names and titles are one line (they end up in mail subjects and headers).
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
-Line = Annotated[str, AfterValidator(_one_line), Field(max_length=500)]
+Line = Annotated[
+    str,
+    AfterValidator(_one_line),
+    Field(max_length=500, json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}),
+]
 
 
 class Schema(BaseModel):
@@ -57,8 +61,14 @@ class Paging(Query):
     per_page: int = Field(50, ge=1, le=200)
 
 
+JSON = "application/json"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
 @dataclass
 class RouteDoc:
+    """What the OpenAPI document says about one route, all derived from its registration."""
+
     rule: str
     method: str
     summary: str
@@ -67,6 +77,35 @@ class RouteDoc:
     query: type[BaseModel] | None = None
     multipart: dict | None = None
     responses: dict = field(default_factory=dict)
+    status: int = 200
+    produces: tuple[str, ...] = (JSON,)
+    limit: str | None = None
+    public: bool = False
+
+    @property
+    def path_params(self) -> bool:
+        return "<" in self.rule
+
+    def error_statuses(self) -> list[int]:
+        """Every error status the route can answer, from what it takes and does."""
+        codes = {400, 503}  # control characters in the URL; a database busy past its timeout
+        if not self.public:
+            codes |= {401, 403}
+        if self.path_params:
+            codes.add(404)  # unknown ids, and any object of another vendor
+        takes_body = self.body is not None or self.multipart is not None
+        if takes_body:
+            codes |= {413, 422}  # MAX_CONTENT_LENGTH; valid JSON with invalid values
+        if self.query is not None:
+            codes.add(422)  # e.g. an unknown status filter or questionnaire version
+        if self.method in WRITES and not self.public:
+            codes.add(409)  # state conflicts, stale versions, concurrent changes
+        if self.multipart is not None:
+            codes.add(415)  # file bytes of a type that is not accepted
+        if self.limit is not None:
+            codes.add(429)
+        codes |= {int(c) for c in self.responses if int(c) >= 400}
+        return sorted(codes)
 
 
 ROUTES: list[RouteDoc] = []
@@ -155,8 +194,12 @@ def endpoint(
     status: int = 200,
     responses: dict | None = None,
     limit: str | None = None,
+    produces: tuple[str, ...] = (JSON,),
 ):
-    """Register an API route: authenticate, check the role (403), parse input, call the view."""
+    """Register an API route: authenticate, check the role (403), parse input, call the view.
+
+    Its RouteDoc (schemas, success status and content types, the errors it can answer) feeds
+    the OpenAPI document; `responses` adds statuses the metadata cannot tell, {code: text}."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -189,6 +232,10 @@ def endpoint(
                 query,
                 multipart,
                 responses or {},
+                status,
+                produces,
+                limit,
+                public,
             )
         )
         return wrapper

@@ -15,6 +15,7 @@ from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Evidence, Ve
 from ..services import access, assessments, evidence, findings, library, portfolio, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
+from ..services.filetypes import ALLOWED
 from ..services.queries import name_contains, paginate
 from ..services.scoring import current_details
 from ..storage import get_storage
@@ -421,6 +422,7 @@ def answer_put(assessment_id: int, question_key: str, body: AnswerPut):
     "POST",
     "Submit; refused with error.fields.missing when required answers are missing",
     ("vendor",),
+    responses={422: "Required answers missing (error.fields.missing lists them)"},
 )
 def assessment_submit(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
@@ -545,6 +547,8 @@ def evidence_get(evidence_id: int):
     "DELETE",
     "Remove evidence while the assessment is open",
     ("vendor",),
+    status=204,
+    produces=(),
 )
 def evidence_delete(evidence_id: int):
     evidence.delete_evidence(current_user(), access.get_evidence(current_user(), evidence_id))
@@ -552,7 +556,11 @@ def evidence_delete(evidence_id: int):
 
 
 @endpoint(
-    "/evidence/<int:evidence_id>/download", "GET", "Download the file (as an attachment)", ANY
+    "/evidence/<int:evidence_id>/download",
+    "GET",
+    "Download the file (as an attachment)",
+    ANY,
+    produces=tuple(ALLOWED.values()),
 )
 def evidence_download(evidence_id: int):
     ev = access.get_evidence(current_user(), evidence_id)

@@ -34,6 +34,7 @@ FINDING_TRANSITIONS = {
 # What a vendor user may see: shared with it and no longer a mere proposal.
 VENDOR_VISIBLE = ("open", "remediating", "closed", "risk_accepted")
 EDITABLE = ("severity", "title", "description", "remediation", "owner_id")
+TEXTS = ("description", "remediation")
 
 
 def _apply(finding: Finding, changes: dict) -> None:
@@ -61,6 +62,8 @@ def _apply(finding: Finding, changes: dict) -> None:
     for attr in EDITABLE:
         if attr in changes:
             value = changes[attr]
+            if value is None and attr in TEXTS:
+                value = ""  # null clears a text; the columns hold "" rather than NULL
             setattr(finding, attr, value.strip() if isinstance(value, str) else value)
     if "due_date" in changes:
         finding.due_date = parse_date(changes["due_date"], "due_date")
