@@ -117,7 +117,7 @@ def _figures(report: Path) -> dict:
         cases += len(recorder.get("cases") or {})
         for check_list in (recorder.get("checks") or {}).values():
             for check in check_list:
-                if check.get("status") == "FAILURE":
+                if str(check.get("status", "")).lower() == "failure":
                     failures[check["name"]] = failures.get(check["name"], 0) + 1
     return {"operations": len(operations), "cases": cases, "failures": failures}
 

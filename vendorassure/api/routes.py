@@ -121,6 +121,7 @@ class QuestionnaireQuery(Query):
     body=TokenRequest,
     status=201,
     limit="LOGIN_RATE_LIMIT",
+    responses={401: "Wrong email or password, or the account is locked"},
 )
 def token_create(body: TokenRequest):
     token, row = issue_api_token(body.email, body.password, body.name)
