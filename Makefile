@@ -39,10 +39,11 @@ test-fast: venv
 	$(BIN)/pytest -q -m "not browser"
 
 # Schemathesis over the whole API for each role, against a live app on SQLite with demo data:
-# fails on any server error (a few minutes; FUZZ_EXAMPLES raises or lowers the depth).
+# fails on any server error (a few minutes; FUZZ_EXAMPLES sets the depth, FUZZ_ARGS=--postgresql
+# runs it on a PostgreSQL database of its own).
 FUZZ_EXAMPLES ?= 10
 fuzz: venv
-	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES)
+	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -32,10 +32,11 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance"
 PHASES = "examples,coverage,fuzzing"
 
 
-def _prepare(folder: Path):
-    """A fresh app on SQLite with the library, the demo portfolio and one token per role."""
+def _prepare(folder: Path, database_url: str | None = None):
+    """A fresh app (SQLite unless told) with the library, the demo portfolio and one token per
+    role."""
     os.environ["INSTANCE_PATH"] = str(folder / "instance")
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'fuzz.db'}"
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{folder / 'fuzz.db'}"
     os.environ.setdefault("PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     from sqlalchemy import select
 
@@ -128,9 +129,27 @@ def main() -> int:
     parser.add_argument("--roles", default=",".join(ROLES))
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--keep", action="store_true", help="keep the reports folder")
+    parser.add_argument(
+        "--postgresql", action="store_true", help="on a PostgreSQL database of its own (dropped)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="va-fuzz-"))
-    app, tokens, app_errors = _prepare(folder)
+    pg_name = None
+    if args.postgresql:
+        from tests.conftest import _create_pg_database
+
+        pg_name, database_url = _create_pg_database()
+    try:
+        return _run(args, folder, database_url if pg_name else None)
+    finally:
+        if pg_name:
+            from tests.conftest import _drop_pg_database
+
+            _drop_pg_database(pg_name)  # WITH (FORCE): the app's pooled connections go too
+
+
+def _run(args, folder: Path, database_url: str | None) -> int:
+    app, tokens, app_errors = _prepare(folder, database_url)
     server = _serve(app)
     base = f"http://127.0.0.1:{server.server_port}"
     st = Path(sys.executable).with_name("st")
@@ -169,7 +188,12 @@ def main() -> int:
             "true",
         ]
         started = time.monotonic()
-        result = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
+        result = subprocess.run(  # noqa: S603
+            command,
+            capture_output=True,
+            text=True,
+            cwd=folder,  # its .schemathesis cache too
+        )
         seconds = time.monotonic() - started
         (folder / f"{role}.log").write_text(result.stdout + result.stderr)
         figures = (

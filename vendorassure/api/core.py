@@ -37,11 +37,19 @@ def _one_line(value: str) -> str:
 # a database error); names and titles are one line (they end up in mail subjects and headers).
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
-Line = Annotated[
-    str,
-    AfterValidator(_one_line),
-    Field(max_length=500, json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}),
-]
+LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"  # documents the rule for clients
+
+
+def line(max_length: int = 500):
+    """A one-line text field of at most max_length characters (the column's size)."""
+    return Annotated[
+        str,
+        Field(max_length=max_length, json_schema_extra={"pattern": LINE_PATTERN}),
+        AfterValidator(_one_line),
+    ]
+
+
+Line = line()
 
 
 class Schema(BaseModel):

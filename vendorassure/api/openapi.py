@@ -7,7 +7,7 @@ import copy
 import re
 
 from ..validation import MAX_INT
-from .core import JSON, ROUTES, RouteDoc
+from .core import JSON, LINE_PATTERN, ROUTES, RouteDoc
 
 ERROR = {
     "type": "object",
@@ -41,7 +41,6 @@ STATUS_TEXT = {
 }
 # Text everywhere refuses control characters other than tab and line breaks (validation.py).
 TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
-LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}}
 
 

@@ -19,7 +19,19 @@ from ..services.filetypes import ALLOWED
 from ..services.queries import name_contains, paginate
 from ..services.scoring import current_details
 from ..storage import get_storage
-from .core import Count, Id, Line, Paging, Query, Schema, bp, current_user, endpoint, page_body
+from .core import (
+    Count,
+    Id,
+    Line,
+    Paging,
+    Query,
+    Schema,
+    bp,
+    current_user,
+    endpoint,
+    line,
+    page_body,
+)
 from .serializers import assessment_json, evidence_json, user_json, vendor_json
 
 STAFF = STAFF_ROLES
@@ -30,9 +42,9 @@ ANY = (*STAFF_ROLES, "vendor")
 
 
 class TokenRequest(Schema):
-    email: Line
+    email: line(254)
     password: str = Field(max_length=1000)
-    name: Line = "api"
+    name: line(100) = "api"
 
 
 class VendorCreate(Schema):
@@ -56,8 +68,8 @@ class VendorQuery(Paging):
 
 
 class ContactCreate(Schema):
-    email: Line
-    name: Line = ""
+    email: line(254)
+    name: line(200) = ""
 
 
 class AssessmentCreate(Schema):
@@ -612,7 +624,7 @@ def openapi_json():
 class InvitationAccept(Schema):
     token: Line
     password: str = Field(max_length=1000)
-    name: Line | None = None
+    name: line(200) | None = None
 
 
 @endpoint(
