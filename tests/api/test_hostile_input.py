@@ -310,3 +310,21 @@ def test_a_legacy_vendor_name_with_line_breaks_cannot_break_mail_headers(make, a
     msg = message_from_bytes(outbox[-1].read_bytes())
     assert msg["Bcc"] is None and msg["To"] == "jane@acme.example"
     assert msg["Subject"].startswith("Acme Bcc: victim@example.com") and "\n" not in msg["Subject"]
+
+
+def test_web_form_numbers_beyond_the_range_are_a_field_error(client, login_as, db):
+    from vendorassure.models import User
+
+    login_as("admin")
+    users = _count(db, User)
+    r = client.post(
+        "/admin/",
+        data={
+            "email": "v@example.com",
+            "role": "vendor",
+            "vendor_id": str(2**63),
+            "password": "correct horse battery staple",
+        },
+    )
+    assert r.status_code in (200, 422) and b"2147483647" in r.data
+    assert _count(db, User) == users

@@ -112,7 +112,7 @@ def register(app) -> None:
             if "no-store" not in headers.get("Cache-Control", ""):
                 headers["Cache-Control"] = "private, no-store"
             headers["Pragma"] = "no-cache"
-            headers.add("Vary", "Cookie")
+            response.vary.add("Cookie")
         hsts = current_app.config.get("HSTS_HEADER")
         if hsts:
             headers.setdefault("Strict-Transport-Security", hsts)
