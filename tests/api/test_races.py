@@ -16,10 +16,12 @@ from vendorassure.services import audit
 from vendorassure.services.auth import issue_api_token
 
 
-def _parallel(app, calls) -> list[int]:
-    """Run (method, path, token, json) calls at the same moment; return the statuses."""
+def _parallel(app, calls, bodies: list | None = None) -> list[int]:
+    """Run (method, path, token, json) calls at the same moment; return the statuses (and put
+    the response bodies into `bodies` when given)."""
     barrier = threading.Barrier(len(calls))
     statuses: list[int | None] = [None] * len(calls)
+    answers: list = [None] * len(calls)
     errors: list[BaseException] = []
 
     def run(i, method, path, token, body):
@@ -33,6 +35,7 @@ def _parallel(app, calls) -> list[int]:
                 headers={"Authorization": f"Bearer {token}"},
             )
             statuses[i] = response.status_code
+            answers[i] = response.get_json()
         except BaseException as exc:  # reported below, never swallowed
             errors.append(exc)
 
@@ -42,6 +45,8 @@ def _parallel(app, calls) -> list[int]:
     for t in threads:
         t.join(timeout=60)
     assert not errors, errors
+    if bodies is not None:
+        bodies.extend(answers)
     return statuses
 
 
@@ -76,9 +81,16 @@ def _status(db, assessment_id) -> str:
 def test_parallel_submits_one_wins_the_rest_409(app, make, api, db):
     a, contact = _answered(make, api)
     tokens = [_token(contact) for _ in range(4)]
-    statuses = _parallel(app, [("POST", f"/assessments/{a.id}/submit", t, None) for t in tokens])
+    bodies: list = []
+    calls = [("POST", f"/assessments/{a.id}/submit", t, None) for t in tokens]
+    statuses = _parallel(app, calls, bodies)
     print("submit statuses", sorted(statuses))
     assert sorted(statuses) == [200, 409, 409, 409], statuses
+    # The losers are told the current state, as for any illegal transition.
+    for status, body in zip(statuses, bodies, strict=True):
+        if status == 409:
+            assert body["error"]["code"] == "illegal_transition", body
+            assert body["error"]["fields"] == {"status": "submitted"}
     assert _events(db, "assessment.submitted", a.id) == 1
     assert _status(db, a.id) == "submitted"
     assert audit.verify_chain() == (True, None)
@@ -88,9 +100,13 @@ def test_parallel_completes_one_wins_the_rest_409(app, make, db):
     a, _ = make.submitted()
     tokens = [_token(make.user("risk")) for _ in range(3)]
     body = {"decision": "complete", "note": "ok"}
-    statuses = _parallel(app, [("POST", f"/assessments/{a.id}/review", t, body) for t in tokens])
+    bodies: list = []
+    calls = [("POST", f"/assessments/{a.id}/review", t, body) for t in tokens]
+    statuses = _parallel(app, calls, bodies)
     print("complete statuses", sorted(statuses))
     assert sorted(statuses) == [200, 409, 409], statuses
+    losers = [b for s, b in zip(statuses, bodies, strict=True) if s == 409]
+    assert all(b["error"]["fields"] == {"status": "completed"} for b in losers), losers
     assert _events(db, "assessment.completed", a.id) == 1
     assert _events(db, "assessment.review_started", a.id) == 1
     assert _status(db, a.id) == "completed"
@@ -225,3 +241,31 @@ def test_a_busy_database_answers_503_and_saves_nothing(app, make, api, db, datab
     assert r.headers["Retry-After"] == "1" and r.get_json()["error"]["code"] == "busy"
     assert _status(db, a.id) == "in_progress"
     assert _events(db, "assessment.submitted", a.id) == 0
+
+
+def test_parallel_web_submits_submit_once_and_never_500(app, make, api, db):
+    from tests.conftest import login
+
+    a, contact = _answered(make, api)
+    clients = []
+    for _ in range(3):
+        client = app.test_client()
+        login(client, contact)
+        clients.append(client)
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+    url = f"/portal/assessments/{a.id}/submit"
+
+    def submit(client):
+        barrier.wait(timeout=10)
+        statuses.append(client.post(url).status_code)
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # The winner goes to the portal; the others are sent back to the form with the reason.
+    assert sorted(statuses) == [302, 302, 302], statuses
+    assert _events(db, "assessment.submitted", a.id) == 1
+    assert _status(db, a.id) == "submitted"
