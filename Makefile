@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve venv setup test test-sqlite test-pg test-fast lint format bench clean
+.PHONY: run serve venv setup test test-sqlite test-pg test-fast fuzz lint format bench clean
 
 venv: $(VENV)/.installed
 
@@ -26,7 +26,7 @@ run: setup serve
 
 serve: venv
 	@echo "VendorAssure on http://$(HOST):$(PORT)"
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c python:vendorassure.gunicorn_conf --workers 2 --access-logfile - app:app
 
 test: venv
 	$(BIN)/pytest -q
@@ -38,6 +38,13 @@ test-pg: venv
 
 test-fast: venv
 	$(BIN)/pytest -q -m "not browser"
+
+# Schemathesis over the whole API for each role, against a live app on SQLite with demo data:
+# fails on any server error (a few minutes; FUZZ_EXAMPLES sets the depth, FUZZ_ARGS=--postgresql
+# runs it on a PostgreSQL database of its own).
+FUZZ_EXAMPLES ?= 10
+fuzz: venv
+	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ from vendorassure.models import (
     Question,
     QuestionControl,
     Questionnaire,
+    RateLimitCounter,
     Reminder,
     User,
     Vendor,
@@ -43,6 +44,7 @@ PG_SERVER = os.environ.get(
 )
 # Rows of these tables are removed after every test, children first.
 TRANSIENT = (
+    RateLimitCounter,
     Reminder,
     Comment,
     Finding,

@@ -48,3 +48,28 @@ def test_review_settings_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("REASSESSMENT_MONTHS", "critical=soon")
     with pytest.raises(ValueError, match="REASSESSMENT_MONTHS"):
         load_settings(str(tmp_path))
+
+
+def test_security_settings_come_from_the_environment_with_safe_defaults(tmp_path, monkeypatch):
+    from vendorassure.config import DEFAULT_CSP, engine_options
+
+    for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "HSTS_MAX_AGE", "VA_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("CONTENT_SECURITY_POLICY", raising=False)
+    settings = load_settings(str(tmp_path))
+    assert settings["REDIS_URL"] is None and settings["RATELIMIT_STORAGE_URI"] is None
+    assert settings["HSTS_MAX_AGE"] == 31536000 and settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["CONTENT_SECURITY_POLICY"] == DEFAULT_CSP and settings["WORKERS"] == 1
+    assert settings["DATABASE_LOCK_TIMEOUT_MS"] == 5000
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/2")
+    monkeypatch.setenv("HSTS_MAX_AGE", "600")
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    monkeypatch.setenv("DATABASE_LOCK_TIMEOUT_MS", "250")
+    settings = load_settings(str(tmp_path))
+    assert settings["REDIS_URL"] == "redis://cache:6379/2" and settings["HSTS_MAX_AGE"] == 600
+    assert settings["WORKERS"] == 4
+    pg = engine_options({**settings, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://h/db"})
+    assert pg["connect_args"] == {"options": "-c lock_timeout=250"} and pg["pool_pre_ping"]
+    lite = engine_options({**settings, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    assert lite["connect_args"] == {"timeout": 0.25}

@@ -30,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     # Room for multipart overhead above the evidence limit; the service checks the file itself.
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    finalise_settings(app)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -38,8 +40,39 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def finalise_settings(app: Flask) -> None:
+    """Derive settings that depend on others, and refuse unsafe combinations at start-up."""
+    from .config import check_csp, engine_options, hsts_header
+    from .ratelimit import check_storage, storage_uri
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config)
+    app.config["HSTS_HEADER"] = hsts_header(app.config)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    check_csp(app.config["CONTENT_SECURITY_POLICY"])
+    check_storage(app)
+
+
+def register_converters(app: Flask) -> None:
+    """Make <int:...> in every route refuse numbers no database id can hold (404, not a 500)."""
+    from werkzeug.routing import IntegerConverter
+
+    from .validation import ID_REGEX, MAX_INT
+
+    class BoundedIntConverter(IntegerConverter):
+        # Out-of-range ids do not match at all, so they are 404 (not 405 from a sibling rule).
+        regex = ID_REGEX
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_INT)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (registers the tables on the metadata)
+    from . import models, ratelimit  # noqa: F401  (tables on the metadata; database:// storage)
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

@@ -6,6 +6,58 @@ import os
 import secrets
 from pathlib import Path
 
+# Scripts only from this site and never inline; inline style attributes are allowed (progress
+# bars and heatmap cells set widths and colours), which cannot run code.
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+UNSAFE_SCRIPT_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:")
+
+
+def check_csp(policy: str) -> None:
+    """Refuse a Content-Security-Policy that would let inline or foreign scripts run."""
+    directives = {}
+    for part in policy.split(";"):
+        if part.strip():
+            name, *sources = part.split()
+            directives[name.lower()] = [s.lower() for s in sources]
+    scripts = directives.get("script-src", directives.get("default-src"))
+    if scripts is None:
+        raise ValueError("CONTENT_SECURITY_POLICY needs a script-src (or default-src) directive.")
+    unsafe = [s for s in scripts if s in UNSAFE_SCRIPT_SOURCES]
+    if unsafe:
+        raise ValueError(
+            f"CONTENT_SECURITY_POLICY: script-src must stay strict; remove {', '.join(unsafe)}."
+        )
+
+
+def engine_options(config) -> dict:
+    """Engine options for the final database URL: the lock timeout in the driver's terms."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    timeout_ms = int(config.get("DATABASE_LOCK_TIMEOUT_MS") or 5000)
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    connect_args = dict(options.get("connect_args") or {})
+    if url.startswith("sqlite"):
+        connect_args.setdefault("timeout", timeout_ms / 1000)  # SQLite's busy timeout
+    elif url.startswith("postgresql"):
+        connect_args.setdefault("options", f"-c lock_timeout={timeout_ms}")
+    options["connect_args"] = connect_args
+    return options
+
+
+def hsts_header(config) -> str | None:
+    """The Strict-Transport-Security value, or None when cookies are not secure (plain HTTP)."""
+    if not config.get("SESSION_COOKIE_SECURE") or int(config.get("HSTS_MAX_AGE") or 0) <= 0:
+        return None
+    value = f"max-age={int(config['HSTS_MAX_AGE'])}"
+    if config.get("HSTS_INCLUDE_SUBDOMAINS"):
+        value += "; includeSubDomains"
+    if config.get("HSTS_PRELOAD"):
+        value += "; preload"
+    return value
+
 
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
@@ -72,6 +124,8 @@ def load_settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or f"sqlite:///{inst / 'vendorassure.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # The longest a request waits for another's lock before answering 503 (never forever).
+        "DATABASE_LOCK_TIMEOUT_MS": int(env.get("DATABASE_LOCK_TIMEOUT_MS") or 5000),
         "EVIDENCE_DIR": env.get("EVIDENCE_DIR") or str(inst / "evidence"),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
@@ -89,9 +143,15 @@ def load_settings(instance_path: str) -> dict:
         "QUESTIONNAIRE_DIR": env.get("QUESTIONNAIRE_DIR")
         or str(Path(__file__).resolve().parent.parent / "questionnaires"),
         "SCORING_MODEL": env.get("SCORING_MODEL") or None,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Shared by every worker: an explicit URI, else Redis when REDIS_URL is set, else the
+        # database itself (vendorassure/ratelimit.py). create_app() resolves the default.
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or "vendorassure",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # How many worker processes serve the app (set by vendorassure/gunicorn_conf.py).
+        "WORKERS": int(env.get("VA_WORKERS") or env.get("WEB_CONCURRENCY") or 1),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES") or 5),
@@ -99,6 +159,11 @@ def load_settings(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        # Sent only while cookies are secure (the site is served over HTTPS).
+        "HSTS_MAX_AGE": int(env.get("HSTS_MAX_AGE") or 31536000),
+        "HSTS_INCLUDE_SUBDOMAINS": _bool(env.get("HSTS_INCLUDE_SUBDOMAINS")),
+        "HSTS_PRELOAD": _bool(env.get("HSTS_PRELOAD")),
+        "CONTENT_SECURITY_POLICY": env.get("CONTENT_SECURITY_POLICY") or DEFAULT_CSP,
         "WTF_CSRF_TIME_LIMIT": None,
         "PER_PAGE_DEFAULT": 50,
         "PER_PAGE_MAX": 200,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -21,7 +23,16 @@ HTTP_CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+    503: "busy",
 }
+# Database errors that mean "someone else is writing right now": lock waits that timed out,
+# SQLite's "database is locked", PostgreSQL deadlocks and serialisation failures.
+BUSY_SQLSTATES = {"40001", "40P01", "55P03", "57014"}
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    return state in BUSY_SQLSTATES or "database is locked" in str(exc.orig)
 
 
 def wants_json() -> bool:
@@ -68,6 +79,39 @@ def register(app) -> None:
         )
         if status == 429:
             response.headers["Retry-After"] = exc.get_response().headers.get("Retry-After", "60")
+        return response
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def concurrent_change(exc: Exception):
+        """A row changed under us (a race the row locks did not cover): 409, nothing saved."""
+        db.session.rollback()
+        app.logger.warning("Concurrent change on %s: %s", request.path, exc)
+        message = (
+            "Someone else changed this at the same moment; nothing was saved. "
+            "Reload to see the current state and try again."
+        )
+        return _respond(409, "conflict", message)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        """The database is busy (lock timeout, deadlock) or unreachable: 503, retry shortly."""
+        db.session.rollback()
+        if not _is_busy(exc):
+            app.logger.exception("Database unavailable on %s", request.path)
+        message = "The database is busy; nothing was saved. Try again in a moment."
+        response = _respond(503, "busy", message)
+        response.headers["Retry-After"] = "1"
+        return response
+
+    def _respond(status: int, code: str, message: str):
+        if wants_json():
+            response = jsonify(error_body(code, message))
+        else:
+            response = app.make_response(
+                render_template("error.html", status=status, message=message)
+            )
+        response.status_code = status
         return response
 
     @app.errorhandler(Exception)

@@ -35,11 +35,12 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """SQLite: enforce foreign keys; WAL lets readers and one writer work at the same time."""
+    """SQLite: enforce foreign keys; WAL lets readers and one writer work at the same time.
+
+    How long a writer waits for another is the driver's timeout (DATABASE_LOCK_TIMEOUT_MS)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()

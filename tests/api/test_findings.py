@@ -74,9 +74,9 @@ def test_lifecycle_and_illegal_transitions_are_409(api, make, scored):
     assert risk.patch(path, json={"status": "proposed"}).status_code == 409
     assert risk.patch(path, json={"status": "open"}).get_json()["status"] == "open"
     events = db.session.scalars(
-        select(AuditEvent.details).where(
-            AuditEvent.action == "finding.updated", AuditEvent.object_id == f["id"]
-        )
+        select(AuditEvent.details)
+        .where(AuditEvent.action == "finding.updated", AuditEvent.object_id == f["id"])
+        .order_by(AuditEvent.id)  # without it PostgreSQL may return any order
     ).all()
     assert [(e["from"], e["to"]) for e in events] == [
         ("open", "remediating"),

@@ -101,3 +101,61 @@ def test_lists_do_not_query_per_row(make, api, db):
             event.remove(db.engine, "before_cursor_execute", track)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_openapi_lists_every_status_and_content_type_a_route_answers(client):
+    from vendorassure.reports import XLSX_MIMETYPE
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    paths = doc["paths"]
+
+    def codes(path, method):
+        return set(paths[path][method]["responses"])
+
+    upload = codes("/assessments/{assessment_id}/evidence", "post")
+    assert upload >= {"201", "400", "401", "403", "404", "409", "413", "415", "422", "503"}
+    assert codes("/tokens", "post") >= {"201", "400", "401", "422", "429"}
+    assert "403" not in codes("/tokens", "post")  # public: no role to refuse
+    assert codes("/assessments/{assessment_id}/submit", "post") >= {"200", "409", "422"}
+    assert codes("/assessments/{assessment_id}/review", "post") >= {"400", "409", "422"}
+    assert codes("/vendors", "get") >= {"200", "400", "401", "403", "422"}
+    assert codes("/evidence/{evidence_id}", "delete") >= {"204", "409"}
+    assert "content" not in paths["/evidence/{evidence_id}"]["delete"]["responses"]["204"]
+    assert set(paths["/questionnaires/import"]["post"]["responses"]) >= {"200", "201", "422"}
+    content = lambda path, code="200": set(  # noqa: E731
+        paths[path]["get"]["responses"][code].get("content", {})
+    )
+    assert content("/assessments/{assessment_id}/export.xlsx") == {XLSX_MIMETYPE}
+    assert content("/portfolio/export.xlsx") == {XLSX_MIMETYPE}
+    assert content("/questionnaires/{key}/export") == {XLSX_MIMETYPE, "text/csv"}
+    assert {"application/pdf", "image/png", XLSX_MIMETYPE} <= content(
+        "/evidence/{evidence_id}/download"
+    )
+    assert content("/vendors", "404" if "404" in codes("/vendors", "get") else "400") == {
+        "application/json"
+    }
+    rate = paths["/tokens"]["post"]["responses"]["429"]
+    assert "Retry-After" in rate["headers"]
+
+
+def test_openapi_states_the_constraints_that_validation_enforces(client):
+    import re
+
+    from vendorassure.validation import MAX_INT
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    vendor_id = doc["paths"]["/vendors/{vendor_id}"]["get"]["parameters"][0]["schema"]
+    assert vendor_id == {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/vendors"]["get"]["parameters"]}
+    assert params["page"]["maximum"] == MAX_INT and params["per_page"]["maximum"] == 200
+    assert "\\u0000" in params["q"]["pattern"]
+    schemas = doc["components"]["schemas"]
+    name = schemas["VendorCreate"]["properties"]["name"]
+    assert name["maxLength"] == 500
+    assert re.fullmatch(name["pattern"], "Acme AI") and not re.fullmatch(name["pattern"], "A\nB")
+    services = schemas["VendorCreate"]["properties"]["services"]["pattern"]
+    assert re.fullmatch(services, "line\nbreaks") and not re.fullmatch(services, "nul\x00")
+    review = schemas["Review"]["properties"]["decision"]
+    assert set(review["enum"]) == {"start", "complete", "request_changes"}
+    create = schemas["AssessmentCreate"]["properties"]["vendor_id"]
+    assert create["maximum"] == MAX_INT and create["minimum"] == 1

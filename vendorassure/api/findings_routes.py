@@ -14,32 +14,32 @@ from ..models import FINDING_STATUSES, SEVERITIES, Assessment, Finding
 from ..services import access, findings, review
 from ..services.errors import BadInput, InvalidValues
 from ..services.queries import paginate
-from .core import Paging, Schema, current_user, endpoint, page_body
+from .core import Id, Line, Paging, Schema, current_user, endpoint, page_body
 from .serializers import iso
 
 RISK = ("risk", "admin")
 
 
 class FindingCreate(Schema):
-    assessment_id: int
-    title: str = Field(min_length=1, max_length=300)
+    assessment_id: Id
+    title: Line = Field(min_length=1, max_length=300)
     severity: str = "medium"
     control: str | None = None
     description: str = ""
     remediation: str = ""
     due_date: str | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     shared_with_vendor: bool = False
 
 
 class FindingPatch(Schema):
-    title: str | None = None
+    title: Line | None = None
     severity: str | None = None
     control: str | None = None
     description: str | None = None
     remediation: str | None = None
     due_date: str | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     status: str | None = None
     accepted_until: str | None = None
     acceptance_reason: str | None = None
@@ -49,8 +49,8 @@ class FindingPatch(Schema):
 class FindingQuery(Paging):
     status: str | None = None
     severity: str | None = None
-    vendor_id: int | None = None
-    assessment_id: int | None = None
+    vendor_id: Id | None = None
+    assessment_id: Id | None = None
     overdue: bool | None = None
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from ..reports import XLSX_MIMETYPE
 from ..services import library
 from ..services.errors import BadInput
-from .core import Query, current_user, endpoint
+from .core import Id, Query, current_user, endpoint
 
 
 class ExportQuery(Query):
-    version: int | None = None
+    version: Id | None = None
     format: str = "xlsx"
 
 
@@ -20,14 +21,11 @@ class ExportQuery(Query):
     "Download a questionnaire version (?format=xlsx|csv)",
     ("admin", "procurement", "risk"),
     query=ExportQuery,
+    produces=(XLSX_MIMETYPE, "text/csv"),
 )
 def questionnaire_export(key: str, query: ExportQuery):
     data, filename = library.export_questionnaire(key, query.version, query.format)
-    mimetype = (
-        "text/csv"
-        if query.format == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    mimetype = "text/csv" if query.format == "csv" else XLSX_MIMETYPE
     response = Response(data, mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
@@ -40,6 +38,7 @@ def questionnaire_export(key: str, query: ExportQuery):
     ("admin",),
     status=201,
     multipart={"file": "binary", "key": "string", "title": "string"},
+    responses={200: "Unchanged: the same content is already the latest version"},
 )
 def questionnaire_import():
     upload = request.files.get("file")

@@ -10,7 +10,7 @@ from ..models import STAFF_ROLES, User
 from ..services import access, assessments, comments, evidence
 from ..services import auth as auth_service
 from ..services.errors import BadInput, NotFound
-from .core import ROUTES, Schema, current_user, endpoint, parse_json
+from .core import ROUTES, Id, Schema, current_user, endpoint, parse_json
 from .serializers import evidence_json
 
 STAFF = STAFF_ROLES
@@ -30,7 +30,7 @@ class CommentBody(Schema):
 
 
 class AttachBody(Schema):
-    evidence_id: int
+    evidence_id: Id
     question_key: str | None = None
 
 

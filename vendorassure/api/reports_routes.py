@@ -31,6 +31,7 @@ def send_bytes(data: bytes, filename: str, mimetype: str = XLSX_MIMETYPE) -> Res
     "GET",
     "The assessment workbook (Summary, Answers, Controls, Objectives, Evidence, Findings)",
     STAFF_ROLES,
+    produces=(XLSX_MIMETYPE,),
 )
 def assessment_export(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
@@ -39,7 +40,11 @@ def assessment_export(assessment_id: int):
 
 
 @endpoint(
-    "/portfolio/export.xlsx", "GET", "The portfolio register: one row per vendor", STAFF_ROLES
+    "/portfolio/export.xlsx",
+    "GET",
+    "The portfolio register: one row per vendor",
+    STAFF_ROLES,
+    produces=(XLSX_MIMETYPE,),
 )
 def portfolio_export():
     data = build_portfolio_workbook(loader.load_portfolio())
@@ -51,6 +56,7 @@ def portfolio_export():
     "GET",
     "The buyer's ISO/IEC 42001 A.10 supplier evidence pack",
     STAFF_ROLES,
+    produces=(XLSX_MIMETYPE,),
 )
 def evidence_pack_export():
     data = build_evidence_pack(loader.load_evidence_pack())

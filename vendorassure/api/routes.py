@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Literal
 
 from flask import Response, jsonify, request
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -14,10 +15,23 @@ from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Evidence, Ve
 from ..services import access, assessments, evidence, findings, library, portfolio, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
+from ..services.filetypes import ALLOWED
 from ..services.queries import name_contains, paginate
 from ..services.scoring import explained_score
 from ..storage import get_storage
-from .core import Paging, Query, Schema, bp, current_user, endpoint, page_body
+from .core import (
+    Count,
+    Id,
+    Line,
+    Paging,
+    Query,
+    Schema,
+    bp,
+    current_user,
+    endpoint,
+    line,
+    page_body,
+)
 from .serializers import assessment_json, evidence_json, user_json, vendor_json
 
 STAFF = STAFF_ROLES
@@ -28,21 +42,21 @@ ANY = (*STAFF_ROLES, "vendor")
 
 
 class TokenRequest(Schema):
-    email: str
-    password: str
-    name: str = "api"
+    email: line(254)
+    password: str = Field(max_length=1000)
+    name: line(100) = "api"
 
 
 class VendorCreate(Schema):
-    name: str
-    website: str = ""
+    name: Line
+    website: Line = ""
     services: str = ""
     intake: dict[str, Any]
 
 
 class VendorPatch(Schema):
-    name: str | None = None
-    website: str | None = None
+    name: Line | None = None
+    website: Line | None = None
     services: str | None = None
     status: str | None = None
     intake: dict[str, Any] | None = None
@@ -54,28 +68,28 @@ class VendorQuery(Paging):
 
 
 class ContactCreate(Schema):
-    email: str
-    name: str = ""
+    email: line(254)
+    name: line(200) = ""
 
 
 class AssessmentCreate(Schema):
-    vendor_id: int
-    questionnaire: str
-    due_date: str
-    version: int | None = None
+    vendor_id: Id
+    questionnaire: Line
+    due_date: Line
+    version: Id | None = None
 
 
 class AssessmentQuery(Paging):
     status: str | None = None
-    vendor_id: int | None = None
+    vendor_id: Id | None = None
     rating: str | None = None
     tier: str | None = None
-    reviewer_id: int | None = None
+    reviewer_id: Id | None = None
     overdue: bool | None = None
 
 
 class ReviewerAssign(Schema):
-    reviewer_id: int | None
+    reviewer_id: Id | None
 
 
 class AnswerPut(Schema):
@@ -83,7 +97,7 @@ class AnswerPut(Schema):
     comment: str | None = None
     na: bool = False
     na_reason: str = ""
-    lock_version: int | None = None
+    lock_version: Count | None = None
 
 
 class Verification(Schema):
@@ -105,7 +119,7 @@ class Cancel(Schema):
 
 
 class QuestionnaireQuery(Query):
-    version: int | None = None
+    version: Id | None = None
 
 
 # --- auth ------------------------------------------------------------------------------------
@@ -119,6 +133,7 @@ class QuestionnaireQuery(Query):
     body=TokenRequest,
     status=201,
     limit="LOGIN_RATE_LIMIT",
+    responses={401: "Wrong email or password, or the account is locked"},
 )
 def token_create(body: TokenRequest):
     token, row = issue_api_token(body.email, body.password, body.name)
@@ -420,6 +435,7 @@ def answer_put(assessment_id: int, question_key: str, body: AnswerPut):
     "POST",
     "Submit; refused with error.fields.missing when required answers are missing",
     ("vendor",),
+    responses={422: "Required answers missing (error.fields.missing lists them)"},
 )
 def assessment_submit(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
@@ -544,6 +560,8 @@ def evidence_get(evidence_id: int):
     "DELETE",
     "Remove evidence while the assessment is open",
     ("vendor",),
+    status=204,
+    produces=(),
 )
 def evidence_delete(evidence_id: int):
     evidence.delete_evidence(current_user(), access.get_evidence(current_user(), evidence_id))
@@ -551,7 +569,11 @@ def evidence_delete(evidence_id: int):
 
 
 @endpoint(
-    "/evidence/<int:evidence_id>/download", "GET", "Download the file (as an attachment)", ANY
+    "/evidence/<int:evidence_id>/download",
+    "GET",
+    "Download the file (as an attachment)",
+    ANY,
+    produces=tuple(ALLOWED.values()),
 )
 def evidence_download(evidence_id: int):
     ev = access.get_evidence(current_user(), evidence_id)
@@ -600,9 +622,9 @@ def openapi_json():
 
 
 class InvitationAccept(Schema):
-    token: str
-    password: str
-    name: str | None = None
+    token: Line
+    password: str = Field(max_length=1000)
+    name: line(200) | None = None
 
 
 @endpoint(

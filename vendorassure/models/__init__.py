@@ -15,6 +15,7 @@ from .audit import AuditEvent
 from .catalog import Control, Crosswalk, Objective, Question, QuestionControl, Questionnaire
 from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
+from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, User
 from .vendors import Vendor
@@ -42,6 +43,7 @@ __all__ = [
     "FINDING_STATUSES",
     "SEVERITIES",
     "Finding",
+    "RateLimitCounter",
     "REMINDER_STAGES",
     "Reminder",
     "ROLES",

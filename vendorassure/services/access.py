@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select, update
+
 from ..extensions import db
 from ..models import Assessment, Evidence, Finding, Vendor
 from .errors import Forbidden, NotFound
@@ -46,3 +48,38 @@ def get_evidence(user, evidence_id: int) -> Evidence:
 def get_finding(user, finding_id: int) -> Finding:
     """Load a finding the user may see."""
     return _scoped(Finding, user, finding_id, "Finding")
+
+
+def lock_assessment(assessment: Assessment | int) -> Assessment:
+    """Hold the assessment's row for the rest of the transaction and reload it as committed.
+
+    Every use case that changes an assessment, its answers, evidence or findings calls this
+    first, so concurrent requests queue here and each sees the state the previous one left
+    (then a second submit is a clean 409, not a stale-row 500). Always locking the assessment
+    before anything else also keeps one lock order, so they cannot deadlock with the audit log's
+    lock. PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks and serialises writers: a
+    no-op UPDATE takes the write lock now (waiting up to busy_timeout), before anything is read.
+    """
+    assessment_id = assessment if isinstance(assessment, int) else assessment.id
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Assessment.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == assessment_id)
+            .values(lock_version=table.c.lock_version, updated_at=table.c.updated_at)
+        )
+    locked = db.session.scalar(
+        select(Assessment)
+        .where(Assessment.id == assessment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise NotFound(f"Assessment {assessment_id} does not exist.")
+    return locked
+
+
+def reload(obj):
+    """Re-read a row after lock_assessment(): the committed state, not what was loaded before."""
+    db.session.refresh(obj)
+    return obj

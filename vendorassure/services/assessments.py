@@ -15,7 +15,7 @@ from ..models import RATINGS, VENDOR_OPEN, Answer, Assessment, Question, Questio
 from ..models._base import utcnow
 from ..scoring import AnswerIn, visible_questions
 from . import audit
-from .access import require_role
+from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, StaleAnswer
 from .library import latest_questionnaire
 from .notify import send_status_mail
@@ -208,6 +208,7 @@ def unconfirmed_keys(assessment: Assessment, answers: dict[str, Answer] | None =
 def confirm_carried_forward(actor: User, assessment: Assessment, keys=None) -> list[str]:
     """Confirm carried-forward answers as they are (all of them, or only the given keys)."""
     require_role(actor, "vendor")
+    lock_assessment(assessment)
     require_open(assessment)
     answers = answer_map(assessment)
     if keys is not None:
@@ -370,6 +371,7 @@ def save_answer(
 ) -> Answer:
     """Save one draft answer of the vendor (optimistic locking on lock_version)."""
     require_role(actor, "vendor")
+    lock_assessment(assessment)
     require_open(assessment)
     question = db.session.scalar(
         select(Question).filter_by(questionnaire_id=assessment.questionnaire_id, key=question_key)
@@ -380,7 +382,9 @@ def save_answer(
     if comment is not None and len(comment) > 5000:
         raise InvalidValues("Comment is longer than 5000 characters.", {"comment": "Too long."})
     answer = db.session.scalar(
-        select(Answer).filter_by(assessment_id=assessment.id, question_id=question.id)
+        select(Answer)
+        .filter_by(assessment_id=assessment.id, question_id=question.id)
+        .execution_options(populate_existing=True)  # the committed version, not a cached one
     )
     current = answer.lock_version if answer else 0
     if lock_version is not None and lock_version != current:
@@ -474,6 +478,7 @@ def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -
 def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
     """Submit the vendor's answers; refuse with the list of missing required answers; score it."""
     require_role(actor, "vendor")
+    lock_assessment(assessment)
     if assessment.status not in VENDOR_OPEN:
         raise IllegalTransition(
             f"Only an open assessment can be submitted; this one is "
@@ -510,6 +515,7 @@ def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
 def assign_reviewer(actor, assessment: Assessment, reviewer: User | None) -> Assessment:
     """Assign (or clear) the risk reviewer of an assessment."""
     require_role(actor, "risk", "admin")
+    lock_assessment(assessment)
     if reviewer is not None and reviewer.role not in ("risk", "admin"):
         raise InvalidValues(
             "The reviewer must be a risk user.", {"reviewer_id": "Not a risk user."}
@@ -530,6 +536,8 @@ def assign_reviewer(actor, assessment: Assessment, reviewer: User | None) -> Ass
 def start_review(actor, assessment: Assessment, commit: bool = True) -> Assessment:
     """Open a submitted assessment for review."""
     require_role(actor, "risk", "admin")
+    if commit:  # a use case of its own; inside review_assessment the row is locked already
+        lock_assessment(assessment)
     transition(actor, assessment, "under_review")
     if assessment.reviewer_id is None:
         assessment.reviewer_id = actor.id
@@ -571,6 +579,7 @@ def review_assessment(
             )
         if not (override_reason or "").strip():
             raise InvalidValues("An override needs a reason.", {"override_reason": "Required."})
+    lock_assessment(assessment)
     if assessment.status == "submitted":
         start_review(actor, assessment, commit=False)
     if decision == "start":
@@ -615,6 +624,7 @@ def review_assessment(
 def cancel_assessment(actor, assessment: Assessment, reason: str = "") -> Assessment:
     """Cancel an open assessment."""
     require_role(actor, "procurement", "admin")
+    lock_assessment(assessment)
     transition(actor, assessment, "cancelled", {"reason": (reason or "").strip()})
     db.session.commit()
     return assessment

@@ -13,8 +13,9 @@ from ..extensions import db
 from ..models import CERTIFICATE_KINDS, EVIDENCE_KINDS, VENDOR_OPEN, Assessment, Evidence, Question
 from ..models._base import utcnow
 from ..storage import get_storage
+from ..validation import has_control_chars
 from . import audit
-from .access import require_role
+from .access import lock_assessment, require_role
 from .errors import (
     Conflict,
     IllegalTransition,
@@ -47,6 +48,8 @@ METADATA_LIMITS = {
     "edition": 50,
     "accreditation_body": 200,
 }
+# The only metadata that may span lines; the rest are one-line labels.
+MULTILINE_METADATA = ("scope",)
 # What a certificate of each kind certifies against, used when the vendor leaves it blank.
 DEFAULT_STANDARDS = {
     "iso42001_certificate": "ISO/IEC 42001",
@@ -106,8 +109,8 @@ def check_metadata(kind: str, meta: dict, require_full: bool = False) -> dict:
             fields[key] = "Must be text."
         elif len(value) > limit:
             fields[key] = f"At most {limit} characters."
-        elif any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
-            fields[key] = "Contains control characters."
+        elif has_control_chars(value, multiline=key in MULTILINE_METADATA):
+            fields[key] = "Contains line breaks or control characters."
         else:
             clean[key] = value.strip()
     clean["not_accredited"] = _flag(meta.get("not_accredited"), "not_accredited", fields)
@@ -271,6 +274,7 @@ def upload_evidence(
     library holds it already), ready for the next assessment.
     """
     require_role(actor, "vendor")
+    lock_assessment(assessment)
     _require_open(assessment)
     name, media_type = _check_file(filename, data)
     clean = check_metadata(kind, meta, require_full_metadata)
@@ -348,6 +352,7 @@ def attach_from_library(
     require_role(actor, "vendor")
     if source.assessment_id is not None or source.vendor_id != assessment.vendor_id:
         raise NotFound(f"Evidence {source.id} is not in your library.")
+    lock_assessment(assessment)
     _require_open(assessment)
     question_id = _question_id(assessment, question_key)
     _refuse_duplicate(_duplicate(assessment.vendor_id, assessment.id, source.sha256), "attached")
@@ -389,8 +394,16 @@ def attach_from_library(
 def _require_changeable(evidence: Evidence, what: str) -> None:
     if evidence.assessment_id is None:
         return  # library documents can be changed at any time
-    assessment = db.session.get(Assessment, evidence.assessment_id)
+    assessment = lock_assessment(evidence.assessment_id)
+    _fresh(evidence)
     _require_open(assessment, what)
+
+
+def _fresh(evidence: Evidence) -> Evidence:
+    """Re-read an evidence row under its assessment's lock; 404 if a concurrent request removed it."""
+    if db.session.get(Evidence, evidence.id, populate_existing=True) is None:
+        raise NotFound(f"Evidence {evidence.id} does not exist.")
+    return evidence
 
 
 def replace_evidence(actor, evidence: Evidence, filename: str, data: bytes) -> Evidence:
@@ -462,6 +475,9 @@ def verify_evidence(
 ) -> Evidence:
     """Record the risk team's verdict on evidence; rescore a scored assessment at once."""
     require_role(actor, "risk", "admin")
+    if evidence.assessment_id:
+        lock_assessment(evidence.assessment_id)
+        _fresh(evidence)
     if decision not in ("accepted", "rejected"):
         raise InvalidValues(
             "decision must be accepted or rejected.", {"decision": "accepted or rejected."}

@@ -12,8 +12,9 @@ from ..extensions import db
 from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
 from ..models._base import utcnow
 from ..settings_defaults import setting
+from ..validation import LINE_MESSAGE, has_control_chars
 from . import audit
-from .access import require_role
+from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
 from .notify import send_status_mail
 from .scoring import score_view
@@ -34,6 +35,7 @@ FINDING_TRANSITIONS = {
 # What a vendor user may see: shared with it and no longer a mere proposal.
 VENDOR_VISIBLE = ("open", "remediating", "closed", "risk_accepted")
 EDITABLE = ("severity", "title", "description", "remediation", "owner_id")
+TEXTS = ("description", "remediation")
 
 
 def _apply(finding: Finding, changes: dict) -> None:
@@ -44,6 +46,8 @@ def _apply(finding: Finding, changes: dict) -> None:
         fields["title"] = "Required."
     if "title" in changes and len(changes["title"] or "") > 300:
         fields["title"] = "At most 300 characters."
+    if "title" in changes and has_control_chars(changes["title"] or "", multiline=False):
+        fields["title"] = LINE_MESSAGE
     if "control" in changes and changes["control"]:
         control = db.session.scalar(select(Control).filter_by(ref=changes["control"]))
         if control is None:
@@ -59,14 +63,24 @@ def _apply(finding: Finding, changes: dict) -> None:
     for attr in EDITABLE:
         if attr in changes:
             value = changes[attr]
+            if value is None and attr in TEXTS:
+                value = ""  # null clears a text; the columns hold "" rather than NULL
             setattr(finding, attr, value.strip() if isinstance(value, str) else value)
     if "due_date" in changes:
         finding.due_date = parse_date(changes["due_date"], "due_date")
 
 
+def _lock(finding: Finding) -> Finding:
+    """Lock the finding's assessment, then re-read the finding (its status may have moved)."""
+    lock_assessment(finding.assessment_id)
+    db.session.refresh(finding)
+    return finding
+
+
 def create_finding(actor, assessment: Assessment, data: dict) -> Finding:
     """Raise a finding against an assessment."""
     require_role(actor, "risk", "admin")
+    lock_assessment(assessment)
     if not (data.get("title") or "").strip():
         raise InvalidValues("A finding needs a title.", {"title": "Required."})
     finding = Finding(
@@ -147,6 +161,8 @@ def proposals(assessment: Assessment) -> list[dict]:
 def propose_findings(actor, assessment: Assessment) -> list[Finding]:
     """Create proposed findings from the score; proposals already made are not repeated."""
     require_role(actor, "risk", "admin")
+    # Under the lock a concurrent proposal's findings are visible, so none is made twice.
+    lock_assessment(assessment)
     if assessment.scored_at is None:
         raise IllegalTransition(
             "The assessment is not scored yet; findings are proposed from its score.",
@@ -200,6 +216,7 @@ def propose_findings(actor, assessment: Assessment) -> list[Finding]:
 def update_finding(actor, finding: Finding, data: dict) -> Finding:
     """Edit a finding or move it to another status (risk acceptance needs a reason and an expiry)."""
     require_role(actor, "risk", "admin")
+    _lock(finding)
     status = data.get("status")
     if status is not None and status != finding.status:
         if (finding.status, status) not in FINDING_TRANSITIONS:
@@ -297,6 +314,7 @@ def vendor_findings_query(user):
 def respond_to_finding(actor, finding: Finding, plan: str) -> Finding:
     """Record the vendor's remediation plan for a finding shared with it."""
     require_role(actor, "vendor")
+    _lock(finding)
     plan = (plan or "").strip()
     if not plan:
         raise InvalidValues("Describe the remediation plan.", {"plan": "Required."})

@@ -11,12 +11,17 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..validation import has_control_chars, header_text
+
 
 def build_message(to: str, subject: str, body: str) -> EmailMessage:
+    """Build one message; the subject (which quotes vendor names) is cleaned of line breaks."""
+    if has_control_chars(to, multiline=False):
+        raise ValueError("A recipient address cannot contain line breaks.")
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = header_text(subject)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="vendorassure.local")
     msg.set_content(body)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..validation import MAX_INT, bounded_int
+from .errors import BadInput
 
 
 def count(stmt) -> int:
@@ -24,6 +26,20 @@ def name_contains(column, text: str | None):
     return func.lower(column).contains((text or "").strip().lower(), autoescape=True)
 
 
+def int_arg(args, name: str) -> int | None:
+    """An optional whole-number query parameter of a web list; 400 when it is not one that a
+    database id can hold (e.g. above 2^31-1), rather than a database error."""
+    raw = args.get(name, "")
+    if raw.strip() == "":
+        return None
+    value = bounded_int(raw)
+    if value is None:
+        raise BadInput(
+            f"?{name}= must be a whole number from 0 to {MAX_INT}.", {name: "Out of range."}
+        )
+    return value
+
+
 def page_arg(args) -> int:
-    """The ?page= of a web list, at least 1."""
-    return max(args.get("page", 1, type=int) or 1, 1)
+    """The ?page= of a web list, at least 1 (400 when it is not a number in range)."""
+    return max(int_arg(args, "page") or 1, 1)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Answer, Assessment, Question
 from . import audit, comments
-from .access import require_role
+from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
 from .notify import send_status_mail
 
@@ -34,6 +34,7 @@ def flag_answer(actor, assessment: Assessment, question_key: str, state: str, no
     if len(note or "") > 5000:
         raise InvalidValues("The note is longer than 5000 characters.", {"note": "Too long."})
     question = _question(assessment, question_key)
+    lock_assessment(assessment)  # answers are versioned rows: no stale write beside a vendor save
     answer = db.session.scalar(
         select(Answer).filter_by(assessment_id=assessment.id, question_id=question.id)
     )

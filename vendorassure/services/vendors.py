@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import User, Vendor
 from ..scoring import inherent_tier
+from ..validation import has_control_chars, normalise_url
 from . import audit
 from .access import require_role
 from .auth import create_user, latest_open_assessment_id, new_invitation
@@ -46,6 +47,12 @@ def _check_name(name: str, vendor_id: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
         raise InvalidValues("Vendor name is required.", {"name": "Required."})
+    if has_control_chars(name, multiline=False):
+        # The name goes into mail subjects: a line break there would be a header injection.
+        raise InvalidValues(
+            "The vendor name must be a single line.",
+            {"name": "No line breaks or control characters."},
+        )
     if len(name) > 200:
         raise InvalidValues("Vendor name is longer than 200 characters.", {"name": "Too long."})
     clash = db.session.scalar(select(Vendor.id).where(func.lower(Vendor.name) == name.lower()))
@@ -54,14 +61,23 @@ def _check_name(name: str, vendor_id: int | None = None) -> str:
     return name
 
 
+def _check_website(website: str | None) -> str:
+    """An http(s) address ("example.com" gets https://), or 422 for javascript: and the like."""
+    try:
+        return normalise_url(website)
+    except ValueError as exc:
+        raise InvalidValues(str(exc), {"website": "An http:// or https:// address."}) from None
+
+
 def create_vendor(actor, name: str, website: str = "", services: str = "", intake=None) -> Vendor:
     """Register a vendor; its intake answers set the inherent tier."""
     require_role(actor, "procurement", "admin")
     name = _check_name(name)
+    website = _check_website(website)
     tier = compute_tier(intake if intake is not None else {})
     vendor = Vendor(
         name=name,
-        website=(website or "").strip(),
+        website=website,
         services=(services or "").strip(),
         intake=dict(intake),
         inherent_tier=tier.tier,
@@ -88,9 +104,10 @@ def update_vendor(actor, vendor: Vendor, changes: dict) -> Vendor:
     before = {"inherent_tier": vendor.inherent_tier}
     if "name" in changes:
         vendor.name = _check_name(changes["name"], vendor.id)
-    for attr in ("website", "services"):
-        if attr in changes:
-            vendor.__setattr__(attr, (changes[attr] or "").strip())
+    if "website" in changes:
+        vendor.website = _check_website(changes["website"])
+    if "services" in changes:
+        vendor.services = (changes["services"] or "").strip()
     if "status" in changes:
         if changes["status"] not in ("active", "inactive"):
             raise InvalidValues(
@@ -116,6 +133,11 @@ def update_vendor(actor, vendor: Vendor, changes: dict) -> Vendor:
 def add_contact(actor, vendor: Vendor, email: str, name: str = "") -> tuple[User, str]:
     """Create a vendor user and email an invitation link; returns (user, link)."""
     require_role(actor, "procurement", "admin")
+    if has_control_chars(name or "", multiline=False):
+        raise InvalidValues(
+            "The contact name must be a single line.",
+            {"name": "No line breaks or control characters."},
+        )
     user = create_user(
         email, "vendor", name=name or "", vendor_id=vendor.id, actor=actor, commit=False
     )

@@ -6,10 +6,11 @@ import functools
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..services.errors import ServiceError
+from ..validation import check_request_text, control_char_fields, is_web_url, refuse_control_chars
 
 RATING_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical"}
 
@@ -82,17 +83,48 @@ def register(app) -> None:
     def inject():
         return {"RATING_LABELS": RATING_LABELS}
 
+    @app.template_filter("web_url")
+    def web_url(value: str | None) -> str | None:
+        """A stored address as a link target only if it is http(s) (never javascript: ...)."""
+        return value if is_web_url(value) else None
+
+    @app.before_request
+    def refuse_control_characters():
+        """Refuse NUL and other control characters anywhere in a web request (400).
+
+        The API does the same inside its endpoint decorator, after authentication."""
+        if request.path.startswith("/api/"):
+            return
+        check_request_text()
+        if request.is_json:
+            refuse_control_chars(control_char_fields(request.get_json(silent=True)))
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'",
-        )
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
+        if request.endpoint != "static" and _signed_in():
+            # Pages and answers for a signed-in user must not outlive the session in a
+            # browser or proxy cache (shared computers, back button after sign-out).
+            if "no-store" not in headers.get("Cache-Control", ""):
+                headers["Cache-Control"] = "private, no-store"
+            headers["Pragma"] = "no-cache"
+            response.vary.add("Cookie")
+        hsts = current_app.config.get("HSTS_HEADER")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", hsts)
         return response
+
+
+def _signed_in() -> bool:
+    """Whether the request carried a session sign-in or a bearer token (without loading the
+    user: tests share one app context, and a cached anonymous user would stick)."""
+    if request.path.startswith("/api/"):
+        return g.get("api_user") is not None
+    return session.get("_user_id") is not None
 
 
 def opts(pairs) -> list:

@@ -1,14 +1,14 @@
 """Admin forms."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..forms import Form
 from ..helpers import opts
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     role = SelectField(
@@ -29,11 +29,11 @@ class UserCreateForm(FlaskForm):
     submit = SubmitField("Create user")
 
 
-class ReloadForm(FlaskForm):
+class ReloadForm(Form):
     submit = SubmitField("Reload library from questionnaires/")
 
 
-class QuestionnaireUploadForm(FlaskForm):
+class QuestionnaireUploadForm(Form):
     file = FileField(
         "Questionnaire file (.yaml, .xlsx or .csv)",
         validators=[

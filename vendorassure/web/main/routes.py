@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SubmitField, TextAreaField
@@ -19,13 +18,14 @@ from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workb
 from ...services import access, findings, portfolio
 from ...services.errors import ServiceError
 from ...settings_defaults import next_reassessment, setting
+from ..forms import Form
 from ..helpers import home_for, roles_required
 from . import bp
 
 STAFF = ("admin", "procurement", "risk")
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     plan = TextAreaField("Remediation plan", validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField("Send plan")
 

@@ -1,12 +1,12 @@
 """Forms of the vendor portal."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import EVIDENCE_KINDS
 from ...services.evidence import METADATA_FIELDS
+from ..forms import Form
 from ..helpers import opts
 
 KIND_LABELS = {
@@ -20,7 +20,7 @@ KIND_LABELS = {
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD (for example 2025-03-01)."
 
 
-class CertificateFields(FlaskForm):
+class CertificateFields(Form):
     """The evidence kind and the details printed on a certificate."""
 
     kind = SelectField(
@@ -68,24 +68,24 @@ class LibraryUploadForm(CertificateFields):
     submit = SubmitField("Add to library")
 
 
-class LibraryAttachForm(FlaskForm):
+class LibraryAttachForm(Form):
     evidence_id = SelectField("Document from your library", choices=opts([]))
     question_key = SelectField("Attach to question", choices=opts([]), validators=[Optional()])
     submit = SubmitField("Attach")
 
 
-class ReplaceForm(FlaskForm):
+class ReplaceForm(Form):
     file = FileField("New file", validators=[FileRequired("Choose a file.")])
     submit = SubmitField("Replace file")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     submit = SubmitField("Confirm all carried-forward answers")
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     submit = SubmitField("Submit for review")
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     submit = SubmitField("Remove")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ...extensions import db
 from ...models import User
 from ...services import auth as auth_service
 from ...services.errors import NotFound, ServiceError
+from ..forms import Form
 from ..helpers import roles_required
 from . import bp
 
@@ -36,7 +36,7 @@ def _contact(vendor_id: int, user_id: int) -> User:
 def contact_resend(vendor_id: int, user_id: int):
     """Withdraw a contact's earlier invitation links and email a fresh one."""
     user = _contact(vendor_id, user_id)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             _token, inv = auth_service.resend_invitation(current_user, user)
         except ServiceError as exc:
@@ -55,7 +55,7 @@ def contact_resend(vendor_id: int, user_id: int):
 def contact_revoke(vendor_id: int, user_id: int):
     """Withdraw a contact's unused invitation links."""
     user = _contact(vendor_id, user_id)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             auth_service.revoke_invitation(current_user, user)
         except ServiceError as exc:

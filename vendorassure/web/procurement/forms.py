@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import Form
 from ..helpers import opts
 
 
-class VendorBaseForm(FlaskForm):
+class VendorBaseForm(Form):
     name = StringField("Vendor name", validators=[DataRequired(), Length(max=200)])
-    website = StringField(
-        "Website",
-        validators=[
-            Optional(),
-            URL(message="Enter a full address, e.g. https://example.com"),
-            Length(max=500),
-        ],
-    )
+    # The service checks the address (http/https only) and adds https:// when it is missing.
+    website = StringField("Website", validators=[Optional(), Length(max=500)])
     services = TextAreaField(
         "AI products or services bought", validators=[Optional(), Length(max=5000)]
     )
@@ -46,18 +40,18 @@ def vendor_form_class(intake_questions: list[dict], base=VendorBaseForm):
     return VendorForm
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     email = EmailField("Contact email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Contact name", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Add contact and send invitation")
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     questionnaire = SelectField("Questionnaire", validators=[DataRequired()])
     due_date = DateField("Due date", validators=[DataRequired(message="Pick a due date.")])
     submit = SubmitField("Issue assessment")
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = StringField("Reason", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Cancel assessment")

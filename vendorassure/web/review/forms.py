@@ -1,6 +1,5 @@
 """Forms of the review area."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,13 +12,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import FINDING_STATUSES, SEVERITIES
+from ..forms import Form
 from ..helpers import opts
 
 SEVERITY_CHOICES = [(s, s.capitalize()) for s in SEVERITIES]
 STATUS_CHOICES = [(s, s.replace("_", " ").capitalize()) for s in FINDING_STATUSES]
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     decision = RadioField(
         "Decision",
         choices=opts([("accepted", "Accept"), ("rejected", "Reject")]),
@@ -31,7 +31,7 @@ class VerifyForm(FlaskForm):
     submit = SubmitField("Record")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(
         "Decision",
         choices=opts(
@@ -66,16 +66,16 @@ class DecisionForm(FlaskForm):
     submit = SubmitField("Record decision")
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     submit = SubmitField("Start review")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     reviewer = SelectField("Reviewer", validators=[Optional()])
     submit = SubmitField("Assign")
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     state = SelectField(
         "Flag",
         choices=opts([("none", "No flag"), ("flagged", "Flagged"), ("accepted", "Checked")]),
@@ -85,7 +85,7 @@ class FlagForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class ClarifyForm(FlaskForm):
+class ClarifyForm(Form):
     question = SelectField("About question (optional)", validators=[Optional()])
     body = TextAreaField(
         "What should the vendor clarify?", validators=[DataRequired(), Length(max=5000)]
@@ -93,11 +93,11 @@ class ClarifyForm(FlaskForm):
     submit = SubmitField("Send to the vendor")
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     submit = SubmitField("Propose findings from the score")
 
 
-class FindingCreateForm(FlaskForm):
+class FindingCreateForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     severity = SelectField("Severity", choices=opts(SEVERITY_CHOICES), default="medium")
     control = SelectField("Annex A control", validators=[Optional()])
@@ -106,7 +106,7 @@ class FindingCreateForm(FlaskForm):
     submit = SubmitField("Raise finding")
 
 
-class FindingEditForm(FlaskForm):
+class FindingEditForm(Form):
     severity = SelectField("Severity", choices=opts(SEVERITY_CHOICES))
     owner_id = SelectField("Owner", validators=[Optional()])
     due_date = DateField("Due", validators=[Optional()])

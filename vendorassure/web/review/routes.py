@@ -32,7 +32,7 @@ from ...models import Assessment as A
 from ...reports import build_assessment_workbook, loader, to_csv
 from ...services import access, assessments, evidence, findings, library, review
 from ...services.errors import ServiceError
-from ...services.queries import name_contains, page_arg, paginate
+from ...services.queries import int_arg, name_contains, page_arg, paginate
 from ...services.scoring import explained_score
 from ..helpers import apply_errors, opts, roles_required
 from . import bp
@@ -105,8 +105,8 @@ def queue_statement(args, user):
         stmt = stmt.where(A.reviewer_id == user.id)
     elif who == "none":
         stmt = stmt.where(A.reviewer_id.is_(None))
-    elif who.isdigit():
-        stmt = stmt.where(A.reviewer_id == int(who))
+    elif who:
+        stmt = stmt.where(A.reviewer_id == int_arg(args, "reviewer"))
     if args.get("q", "").strip():
         stmt = stmt.where(name_contains(Vendor.name, args["q"]))
     return stmt
@@ -455,9 +455,9 @@ def findings_statement(args):
         stmt = stmt.where(
             Finding.status.in_(("open", "remediating")), Finding.due_date < date.today()
         )
-    vendor_id = args.get("vendor_id", "")
-    if vendor_id.isdigit():
-        stmt = stmt.where(Finding.vendor_id == int(vendor_id))
+    vendor_id = int_arg(args, "vendor_id")
+    if vendor_id is not None:
+        stmt = stmt.where(Finding.vendor_id == vendor_id)
     if args.get("q", "").strip():
         stmt = stmt.where(name_contains(Vendor.name, args["q"]))
     return stmt
