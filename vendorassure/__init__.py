@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from flask import Flask
 
@@ -24,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     # Room for multipart overhead above the evidence limit; the service checks the file itself.
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    # The browser drops the cookie at the absolute lifetime too; the server checks both anyway.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -51,16 +54,15 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from .models import User
+    from .web.sessions import load_user
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(load_user)
 
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .extensions import csrf
+    from .web.account import bp as account_bp
     from .web.admin import bp as admin_bp
     from .web.auth import bp as auth_bp
     from .web.main import bp as main_bp
@@ -69,7 +71,16 @@ def register_blueprints(app: Flask) -> None:
     from .web.review import bp as review_bp
 
     csrf.exempt(api_bp)  # bearer tokens are not ambient credentials
-    for bp in (main_bp, auth_bp, procurement_bp, portal_bp, review_bp, admin_bp, api_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        account_bp,
+        procurement_bp,
+        portal_bp,
+        review_bp,
+        admin_bp,
+        api_bp,
+    ):
         app.register_blueprint(bp)
 
 

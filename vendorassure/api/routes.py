@@ -31,6 +31,7 @@ class TokenRequest(Schema):
     email: str
     password: str
     name: str = "api"
+    otp: str | None = None
 
 
 class VendorCreate(Schema):
@@ -121,7 +122,7 @@ class QuestionnaireQuery(Query):
     limit="LOGIN_RATE_LIMIT",
 )
 def token_create(body: TokenRequest):
-    token, row = issue_api_token(body.email, body.password, body.name)
+    token, row = issue_api_token(body.email, body.password, body.name, body.otp)
     return {"token": token, "expires_at": row.expires_at.isoformat() + "Z"}
 
 

@@ -15,7 +15,7 @@ from .catalog import Control, Crosswalk, Objective, Question, QuestionControl, Q
 from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
 from .reminders import REMINDER_STAGES, Reminder
-from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, User
+from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
 from .vendors import Vendor
 
 __all__ = [
@@ -46,6 +46,8 @@ __all__ = [
     "STAFF_ROLES",
     "ApiToken",
     "Invitation",
+    "PasswordReset",
+    "RecoveryCode",
     "User",
     "Vendor",
 ]
