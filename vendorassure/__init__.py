@@ -58,6 +58,14 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
+    @app.before_request
+    def _load_user_per_request():
+        # Flask-Login caches the user on `g`; where one app context serves several requests
+        # (tests, embedded callers) the session must still be checked on every request.
+        from flask import g
+
+        g.pop("_login_user", None)
+
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
