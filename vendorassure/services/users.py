@@ -15,6 +15,23 @@ from .queries import name_contains, paginate
 from .sessions import end_sessions
 
 ROLE_LABELS = {"admin": "Admin", "procurement": "Procurement", "risk": "Risk", "vendor": "Vendor"}
+ACTION_LABELS = {
+    "user.created": "Created",
+    "user.updated": "Details changed",
+    "user.deactivated": "Deactivated",
+    "user.reactivated": "Reactivated",
+    "user.signed_in": "Signed in",
+    "user.signed_out": "Signed out",
+    "user.password_changed": "Password changed",
+    "user.password_reset": "Password reset by email link",
+    "user.mfa_enabled": "Two-step sign-in turned on",
+    "user.mfa_disabled": "Two-step sign-in turned off",
+    "user.recovery_code_used": "Recovery code used",
+    "user.recovery_codes_renewed": "New recovery codes made",
+    "user.sso_provisioned": "Created through single sign-on",
+    "user.sso_linked": "Linked to single sign-on",
+    "user.profile_updated": "Name changed",
+}
 
 
 def get_user(actor, user_id) -> User:

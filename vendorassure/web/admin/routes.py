@@ -96,6 +96,7 @@ def user_edit(user_id: int):
         role_labels=user_service.ROLE_LABELS,
         contact_state=auth_service.contact_state(user)[0] if user.role == "vendor" else None,
         events=user_service.user_events(current_user, user),
+        action_labels=user_service.ACTION_LABELS,
     )
 
 
