@@ -184,10 +184,9 @@ def _follow(session: requests.Session, response, stop_prefix: str):
     raise AssertionError("too many redirects at the provider")
 
 
-def walk_to_callback(
-    client, login: str = "alice", password: str = ACCOUNT_PASSWORD, base: str = "http://localhost"
-) -> str:
+def walk_to_callback(client, login: str = "alice", password: str = ACCOUNT_PASSWORD) -> str:
     """Start SSO on our app, sign in at the provider, and return our callback path with ?code."""
+    base = client.application.config["BASE_URL"]
     start = client.get("/login/sso")
     assert start.status_code == 302, start.get_data(as_text=True)
     authorize = start.headers["Location"]
@@ -203,5 +202,5 @@ def walk_to_callback(
         action, data={"login": login, "password": password}, allow_redirects=False, timeout=10
     )
     _response, target = _follow(session, response, base)
-    assert target is not None, "the provider did not send the browser back"
+    assert target is not None, f"the provider did not send the browser back: {_response.url}"
     return target[len(base) :]

@@ -37,7 +37,7 @@ def test_the_answer_is_the_same_whether_or_not_the_email_exists(app, client, mak
     # Only the real account got an email, with a link to our own site.
     mails = _outbox(app)[before:]
     assert len(mails) == 1 and user.email in mails[0].read_text()
-    assert "http://localhost/reset/" in mails[0].read_text()
+    assert app.config["BASE_URL"] + "/reset/" in mails[0].read_text()
 
 
 def test_the_api_gives_the_same_answer_too(app, make, api):

@@ -36,13 +36,16 @@ def test_the_login_page_offers_sso_once_configured(client, app, sso):
     assert 'id="sso-sign-in"' in page and app.config["OIDC_LABEL"] in page
 
 
-def test_the_authorisation_request_uses_pkce_state_nonce_and_our_registered_callback(client, sso):
+def test_the_authorisation_request_uses_pkce_state_nonce_and_our_registered_callback(
+    app, client, sso
+):
     r = client.get("/login/sso")
     query = parse_qs(urlsplit(r.headers["Location"]).query)
     assert r.headers["Location"].startswith(sso.issuer + "/")
     assert query["response_type"] == ["code"] and query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) >= 43 and query["state"] and query["nonce"]
-    assert query["redirect_uri"] == ["http://localhost/login/sso/callback"]
+    # Built from BASE_URL (never from the Host header), so it matches the registered URI.
+    assert query["redirect_uri"] == [app.config["BASE_URL"] + "/login/sso/callback"]
     assert "openid" in query["scope"][0].split()
 
 
