@@ -187,7 +187,9 @@ def test_sign_in_and_sign_out_are_audited(app, make, db):
     client.post("/logout")
     actions = [
         e.action
-        for e in db.session.scalars(db.select(AuditEvent).filter_by(object_id=user.id))
+        for e in db.session.scalars(
+            db.select(AuditEvent).filter_by(object_id=user.id).order_by(AuditEvent.id)
+        )
         if e.object_type == "user"
     ]
     assert actions[-2:] == ["user.signed_in", "user.signed_out"]
