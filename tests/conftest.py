@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from vendorassure import create_app
+from vendorassure.config import account_settings
 from vendorassure.extensions import db as _db
 from vendorassure.models import (
     Answer,
@@ -25,10 +26,12 @@ from vendorassure.models import (
     Finding,
     Invitation,
     ObjectiveScore,
+    PasswordReset,
     Question,
     QuestionControl,
     Questionnaire,
     RateLimitCounter,
+    RecoveryCode,
     Reminder,
     User,
     Vendor,
@@ -54,7 +57,17 @@ TRANSIENT = (
     Evidence,
     Invitation,
     ApiToken,
+    PasswordReset,
+    RecoveryCode,
     AuditEvent,
+)
+# Settings a test may change; they are put back after every test.
+RESTORED = (
+    "WTF_CSRF_ENABLED",
+    "LOGIN_RATE_LIMIT",
+    "PASSWORD_RESET_RATE_LIMIT",
+    "PASSWORD_HASH_METHOD",
+    *account_settings({}).keys(),
 )
 
 
@@ -100,6 +113,9 @@ def app(database_url, tmp_path_factory):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "WTF_CSRF_ENABLED": False,
             "LOGIN_RATE_LIMIT": "10000 per minute",
+            "PASSWORD_RESET_RATE_LIMIT": "10000 per minute",
+            # Tests that are about two-step sign-in turn it on for the roles they need.
+            "MFA_REQUIRED_ROLES": (),
             "MAIL_SERVER": None,
             "MAIL_OUTBOX_DIR": str(instance / "outbox"),
             "EVIDENCE_DIR": str(instance / "evidence"),
@@ -111,6 +127,7 @@ def app(database_url, tmp_path_factory):
         load_library()
         baseline = set(_db.session.scalars(select(Questionnaire.id)))
         application.config["TEST_BASELINE_QUESTIONNAIRES"] = baseline
+        application.config["TEST_SETTINGS"] = {k: application.config[k] for k in RESTORED}
         _db.session.remove()
     yield application
     with application.app_context():
@@ -147,8 +164,7 @@ def _clean(request):
     _db.session.commit()
     _db.session.remove()
     application.extensions.pop("vendorassure_cache", None)
-    application.config["WTF_CSRF_ENABLED"] = False
-    application.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
+    application.config.update(application.config["TEST_SETTINGS"])
     ctx.pop()
 
 
@@ -230,11 +246,15 @@ def make(app):
     return Factory(app)
 
 
-def login(client, user) -> None:
+def login(client, user, method: str = "password") -> None:
     """Sign a test client in as a user without going through the form."""
+    import time
+
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session["_va_auth"] = session["_va_seen"] = int(time.time())
+        session["_va_method"] = method
 
 
 @pytest.fixture
@@ -298,3 +318,36 @@ def api(app, make):
         return ApiClient(app.test_client(), token)
 
     return _api
+
+
+@pytest.fixture(scope="session")
+def live_port():
+    """The browser tests' live server port, chosen early so the OpenID client can register it."""
+    from tests.sso_provider import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(live_port):
+    """A real OpenID provider (oidc-provider) on loopback, once per session."""
+    from tests.sso_provider import start_provider, stop_provider
+
+    provider = start_provider(
+        [
+            "http://localhost/login/sso/callback",
+            f"http://127.0.0.1:{live_port}/login/sso/callback",
+        ]
+    )
+    yield provider
+    stop_provider(provider)
+
+
+@pytest.fixture
+def sso(app, oidc_provider):
+    """Point the app's single sign-on at the loopback provider for one test."""
+    app.config.update(oidc_provider.settings())
+    app.extensions.pop("vendorassure_sso", None)
+    yield oidc_provider
+    oidc_provider.next_token(None)
+    app.extensions.pop("vendorassure_sso", None)

@@ -73,3 +73,28 @@ def test_security_settings_come_from_the_environment_with_safe_defaults(tmp_path
     assert pg["connect_args"] == {"options": "-c lock_timeout=250"} and pg["pool_pre_ping"]
     lite = engine_options({**settings, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
     assert lite["connect_args"] == {"timeout": 0.25}
+
+
+def test_account_settings_come_from_the_environment_with_safe_defaults(tmp_path, monkeypatch):
+    import pytest
+
+    for name in ("MFA_REQUIRED_ROLES", "OIDC_ROLE_MAP", "SSO_ONLY_STAFF", "OIDC_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = load_settings(str(tmp_path))
+    assert defaults["MFA_ENABLED"] and defaults["MFA_REQUIRED_ROLES"] == ("admin",)
+    assert defaults["OIDC_CLIENT_SECRET"] == "" and defaults["SSO_ONLY_STAFF"] is False
+    assert defaults["PASSWORD_HASH_METHOD"] == "scrypt" and defaults["PASSWORD_MIN_LENGTH"] == 12
+    monkeypatch.setenv("MFA_REQUIRED_ROLES", "admin, risk")
+    monkeypatch.setenv("OIDC_ROLE_MAP", "VA-Admins=admin,Risk Team=risk")
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "15")
+    settings = load_settings(str(tmp_path))
+    assert settings["MFA_REQUIRED_ROLES"] == ("admin", "risk")
+    assert settings["OIDC_ROLE_MAP"] == (("VA-Admins", "admin"), ("Risk Team", "risk"))
+    assert settings["SESSION_IDLE_MINUTES"] == 15
+    monkeypatch.setenv("OIDC_ROLE_MAP", "VA-Admins=root")
+    with pytest.raises(ValueError, match="OIDC_ROLE_MAP"):
+        load_settings(str(tmp_path))
+    monkeypatch.setenv("OIDC_ROLE_MAP", "")
+    monkeypatch.setenv("MFA_REQUIRED_ROLES", "boss")
+    with pytest.raises(ValueError, match="MFA_REQUIRED_ROLES"):
+        load_settings(str(tmp_path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 # The scoring engine multiplies small matrices; BLAS worker threads only contend with the web
 # workers for the cores (measured: the batch plan step ran 3x slower with them on 2 cores).
@@ -32,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     finalise_settings(app)
     register_converters(app)
+    # The browser drops the cookie at the absolute lifetime too; the server checks both anyway.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -90,16 +93,23 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from .models import User
+    from .web.sessions import load_user
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(load_user)
+
+    @app.before_request
+    def _load_user_per_request():
+        # Flask-Login caches the user on `g`; where one app context serves several requests
+        # (tests, embedded callers) the session must still be checked on every request.
+        from flask import g
+
+        g.pop("_login_user", None)
 
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .extensions import csrf
+    from .web.account import bp as account_bp
     from .web.admin import bp as admin_bp
     from .web.auth import bp as auth_bp
     from .web.main import bp as main_bp
@@ -108,7 +118,16 @@ def register_blueprints(app: Flask) -> None:
     from .web.review import bp as review_bp
 
     csrf.exempt(api_bp)  # bearer tokens are not ambient credentials
-    for bp in (main_bp, auth_bp, procurement_bp, portal_bp, review_bp, admin_bp, api_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        account_bp,
+        procurement_bp,
+        portal_bp,
+        review_bp,
+        admin_bp,
+        api_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -154,8 +154,6 @@ def load_settings(instance_path: str) -> dict:
         "WORKERS": int(env.get("VA_WORKERS") or env.get("WEB_CONCURRENCY") or 1),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",
-        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES") or 5),
-        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES") or 15),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
@@ -168,4 +166,75 @@ def load_settings(instance_path: str) -> dict:
         "PER_PAGE_DEFAULT": 50,
         "PER_PAGE_MAX": 200,
         **review_settings(env),
+        **account_settings(env),
+    }
+
+
+def _roles(value: str | None, name: str, default: str) -> tuple[str, ...]:
+    """Parse "admin,risk" into a tuple of known roles."""
+    raw = default if value is None else value
+    roles = tuple(r.strip() for r in raw.split(",") if r.strip())
+    unknown = [r for r in roles if r not in {"admin", "procurement", "risk", "vendor"}]
+    if unknown:
+        raise ValueError(f"{name}: unknown role(s) {', '.join(unknown)}")
+    return roles
+
+
+def _role_map(value: str | None) -> tuple[tuple[str, str], ...]:
+    """Parse "VA-Admins=admin,VA-Risk=risk" into ordered (group, role) pairs; first match wins."""
+    pairs = []
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        group, sep, role = part.rpartition("=")
+        if not sep or not group.strip() or role.strip() not in {"admin", "procurement", "risk"}:
+            raise ValueError(
+                "OIDC_ROLE_MAP: expected e.g. VA-Admins=admin,VA-Risk=risk,VA-Buyers=procurement "
+                f"(staff roles only), got {part!r}"
+            )
+        pairs.append((group.strip(), role.strip()))
+    return tuple(pairs)
+
+
+def account_settings(env) -> dict:
+    """Passwords, sessions, sign-in throttling, MFA and single sign-on (docs/OPERATIONS.md)."""
+    return {
+        # Password rules and the forgotten-password link.
+        "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH") or 12),
+        "PASSWORD_MAX_LENGTH": int(env.get("PASSWORD_MAX_LENGTH") or 200),
+        "PASSWORD_CHECK_BREACHED": _bool(env.get("PASSWORD_CHECK_BREACHED"), True),
+        "PASSWORD_BREACHED_LIST": env.get("PASSWORD_BREACHED_LIST")
+        or str(Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"),
+        "PASSWORD_RESET_TTL_MINUTES": int(env.get("PASSWORD_RESET_TTL_MINUTES") or 60),
+        "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT") or "5 per 15 minutes",
+        # Sessions end after this long without a request, and this long after sign-in at most.
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES") or 60),
+        "SESSION_ABSOLUTE_HOURS": int(env.get("SESSION_ABSOLUTE_HOURS") or 12),
+        # Per-account backoff: after the free attempts, each failure doubles the wait up to the max.
+        "LOGIN_BACKOFF_FREE_ATTEMPTS": int(env.get("LOGIN_BACKOFF_FREE_ATTEMPTS") or 3),
+        "LOGIN_BACKOFF_BASE_SECONDS": int(env.get("LOGIN_BACKOFF_BASE_SECONDS") or 2),
+        "LOGIN_BACKOFF_MAX_SECONDS": int(env.get("LOGIN_BACKOFF_MAX_SECONDS") or 60),
+        # TOTP multi-factor sign-in, required for these roles (others may enrol on their profile).
+        "MFA_ENABLED": _bool(env.get("MFA_ENABLED"), True),
+        "MFA_REQUIRED_ROLES": _roles(env.get("MFA_REQUIRED_ROLES"), "MFA_REQUIRED_ROLES", "admin"),
+        "MFA_ISSUER": env.get("MFA_ISSUER") or "VendorAssure",
+        # OpenID Connect single sign-on for staff; off until a discovery URL and client are set.
+        "OIDC_DISCOVERY_URL": env.get("OIDC_DISCOVERY_URL") or "",
+        "OIDC_CLIENT_ID": env.get("OIDC_CLIENT_ID") or "",
+        "OIDC_CLIENT_SECRET": env.get("OIDC_CLIENT_SECRET") or "",
+        "OIDC_SCOPES": env.get("OIDC_SCOPES") or "openid email profile",
+        "OIDC_LABEL": env.get("OIDC_LABEL") or "Sign in with single sign-on",
+        "OIDC_ROLE_CLAIM": env.get("OIDC_ROLE_CLAIM") or "groups",
+        "OIDC_ROLE_MAP": _role_map(env.get("OIDC_ROLE_MAP")),
+        "OIDC_JIT_PROVISIONING": _bool(env.get("OIDC_JIT_PROVISIONING"), True),
+        "OIDC_REQUIRE_VERIFIED_EMAIL": _bool(env.get("OIDC_REQUIRE_VERIFIED_EMAIL"), True),
+        "OIDC_ALLOWED_DOMAINS": tuple(
+            d.strip().lower()
+            for d in (env.get("OIDC_ALLOWED_DOMAINS") or "").split(",")
+            if d.strip()
+        ),
+        "OIDC_ALLOW_VENDOR_USERS": _bool(env.get("OIDC_ALLOW_VENDOR_USERS")),
+        "OIDC_CLOCK_SKEW_SECONDS": int(env.get("OIDC_CLOCK_SKEW_SECONDS") or 60),
+        "OIDC_TIMEOUT_SECONDS": int(env.get("OIDC_TIMEOUT_SECONDS") or 10),
+        "SSO_ONLY_STAFF": _bool(env.get("SSO_ONLY_STAFF")),
     }

@@ -52,7 +52,7 @@ def test_users_create_refuses_bad_input_and_stores_nothing(app, db, make):
         ),
         (
             ["users", "create", "y@example.com", "--role", "risk", "--password", "short"],
-            "10 characters",
+            "at least 12 characters",
         ),
     ]
     for args, message in cases:

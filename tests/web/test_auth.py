@@ -19,19 +19,103 @@ def test_login_errors_do_not_say_which_part_was_wrong(client, make):
     user = make.user("procurement")
     wrong_password = client.post("/login", data={"email": user.email, "password": "nope-nope-nope"})
     unknown_email = client.post("/login", data={"email": "ghost@example.com", "password": PASSWORD})
-    message = "Email or password is incorrect, or the account is locked."
+    message = "Email or password is incorrect, or there were too many attempts"
     assert message in wrong_password.get_data(as_text=True)
     assert message in unknown_email.get_data(as_text=True)
 
 
-def test_repeated_failures_lock_the_account(app, client, make, db):
+def _now_plus(seconds: float):
+    from vendorassure.models._base import utcnow
+
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def test_failures_slow_the_account_down_with_backoff_not_a_lock(app, client, make, db):
+    app.config.update(
+        LOGIN_BACKOFF_FREE_ATTEMPTS=3, LOGIN_BACKOFF_BASE_SECONDS=2, LOGIN_BACKOFF_MAX_SECONDS=60
+    )
     user = make.user("procurement")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+    waits = []
+    for _ in range(9):
+        db.session.execute(
+            db.update(type(user)).where(type(user).id == user.id).values(throttled_until=None)
+        )
+        db.session.commit()
+        before = _now_plus(0)
         client.post("/login", data={"email": user.email, "password": "wrong-wrong-wrong"})
-    db.session.refresh(user)
-    assert user.locked_until is not None
+        db.session.refresh(user)
+        waits.append(
+            0
+            if user.throttled_until is None
+            else round((user.throttled_until - before).total_seconds())
+        )
+    # Free attempts first, then the wait doubles, capped at the maximum.
+    assert waits == [0, 0, 2, 4, 8, 16, 32, 60, 60]
+    assert user.failed_logins == 9
+
+
+def test_a_throttled_account_refuses_even_the_right_password_without_counting(
+    app, client, make, db
+):
+    user = make.user("procurement")
+    user.failed_logins, user.throttled_until = 5, _now_plus(30)
+    db.session.commit()
     r = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert r.status_code == 200 and "locked" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "too many attempts" in r.get_data(as_text=True)
+    db.session.refresh(user)
+    # Attempts while waiting do not lengthen the wait: nobody can keep an account shut.
+    assert user.failed_logins == 5
+    user.throttled_until = _now_plus(-1)
+    db.session.commit()
+    r = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert r.status_code == 302
+    db.session.refresh(user)
+    assert user.failed_logins == 0 and user.throttled_until is None
+
+
+def test_every_sign_in_path_checks_one_hash_made_with_the_configured_method(
+    app, client, make, db, monkeypatch
+):
+    """The unknown-email path must cost what the known one costs (no timing oracle)."""
+    from vendorassure.services import auth
+
+    calls = []
+    real = auth.check_password_hash
+
+    def spy(stored, password):
+        calls.append(stored.split("$")[0])
+        return real(stored, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", spy)
+    method = app.config["PASSWORD_HASH_METHOD"]
+    known = make.user("procurement")
+    throttled = make.user("risk")
+    throttled.throttled_until = _now_plus(60)
+    inactive = make.user("risk")
+    inactive.active = False
+    no_password = auth.create_user("invited@vendor.example", "procurement", None)
+    db.session.commit()
+    attempts = [
+        (known.email, "wrong-wrong-wrong"),
+        (known.email, PASSWORD),
+        ("nobody@example.com", PASSWORD),
+        ("not an email", PASSWORD),
+        (throttled.email, PASSWORD),
+        (inactive.email, PASSWORD),
+        (no_password.email, PASSWORD),
+    ]
+    for email, password in attempts:
+        calls.clear()
+        r = app.test_client().post("/login", data={"email": email, "password": password})
+        assert r.status_code in (200, 302) and len(calls) == 1, (email, calls)
+        assert calls[0] == known.password_hash.split("$")[0] and calls[0].startswith(method)
+
+
+def test_the_dummy_hash_follows_the_configured_method(app):
+    from vendorassure.services.auth import _dummy_hash
+
+    assert _dummy_hash("scrypt").startswith("scrypt:")
+    assert _dummy_hash("pbkdf2:sha256:1000").startswith("pbkdf2:sha256:1000$")
 
 
 def test_next_redirect_only_stays_on_site(client, make):
@@ -167,7 +251,9 @@ def test_expired_and_unknown_invitations_get_a_clear_page(app, client, make, api
 
 def test_api_token_page_shows_a_new_token_once(client, login_as):
     user = login_as("risk")
-    r = client.post("/account/tokens", data={"name": "ci", "password": PASSWORD})
+    r = client.post(
+        "/account/tokens", data={"name": "ci", "password": PASSWORD, "expires_in_days": "7"}
+    )
     html = r.get_data(as_text=True)
     assert 'id="new-token"' in html
     token = html.split('id="new-token">')[1].split("<")[0].strip()

@@ -1,6 +1,7 @@
 """JSON API v1 blueprint."""
 
 from . import (  # noqa: F401  (each module registers its routes on bp)
+    account_routes,
     findings_routes,
     library_routes,
     portal_routes,

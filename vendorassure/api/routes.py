@@ -45,6 +45,7 @@ class TokenRequest(Schema):
     email: line(254)
     password: str = Field(max_length=1000)
     name: line(100) = "api"
+    otp: line(20) | None = None
 
 
 class VendorCreate(Schema):
@@ -136,7 +137,7 @@ class QuestionnaireQuery(Query):
     responses={401: "Wrong email or password, or the account is locked"},
 )
 def token_create(body: TokenRequest):
-    token, row = issue_api_token(body.email, body.password, body.name)
+    token, row = issue_api_token(body.email, body.password, body.name, body.otp)
     return {"token": token, "expires_at": row.expires_at.isoformat() + "Z"}
 
 

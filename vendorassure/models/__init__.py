@@ -17,7 +17,7 @@ from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
-from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, User
+from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
 from .vendors import Vendor
 
 __all__ = [
@@ -50,6 +50,8 @@ __all__ = [
     "STAFF_ROLES",
     "ApiToken",
     "Invitation",
+    "PasswordReset",
+    "RecoveryCode",
     "User",
     "Vendor",
 ]

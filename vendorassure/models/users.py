@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -17,6 +17,7 @@ STAFF_ROLES = ("admin", "procurement", "risk")
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
@@ -25,16 +26,35 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Failed sign-ins since the last success; past a few, attempts wait (throttled_until).
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+    throttled_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of the login id in every session cookie: raising it ends all sessions of the user.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    password_changed_at: Mapped[datetime | None]
+    # TOTP secret, encrypted with a key derived from SECRET_KEY (services/mfa.py).
+    mfa_secret: Mapped[str | None] = mapped_column(String(255))
+    mfa_enabled_at: Mapped[datetime | None]
+    # The last TOTP time step accepted, so a code cannot be replayed.
+    mfa_last_step: Mapped[int | None]
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
 
     vendor = relationship("Vendor", foreign_keys=[vendor_id], back_populates="contacts")
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the session: "user id:session version"."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None and self.mfa_secret is not None
 
     @property
     def is_staff(self) -> bool:
@@ -76,3 +96,30 @@ class Invitation(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class PasswordReset(db.Model):
+    """A single-use, expiring password-reset link; only the token's hash is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use MFA recovery code, stored as an HMAC keyed from the app's secret."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -41,6 +41,8 @@ def record(
     vendor_id: int | None = None,
 ) -> AuditEvent:
     """Add one audit event chained to the previous one; the caller commits."""
+    # current_user is a proxy: name the object by what it stands for, not by the proxy type.
+    obj = getattr(obj, "_get_current_object", lambda: obj)()
     if db.session.get_bind().dialect.name == "postgresql":
         # Serialise writers so that two transactions never chain onto the same predecessor.
         db.session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -15,11 +16,20 @@ from ..extensions import db
 from ..models import ROLES, VENDOR_OPEN, ApiToken, Assessment, Invitation, User, Vendor
 from ..models._base import utcnow
 from . import audit
-from .errors import Conflict, InvalidValues, NotAuthenticated
+from .errors import Conflict, InvalidValues, NotAuthenticated, NotFound
+from .passwords import set_password
+from .sessions import end_sessions
 
-MIN_PASSWORD = 10
-# Checked against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+FAILURE = (
+    "Email or password is incorrect, or there were too many attempts; wait a minute and try again."
+)
+MAX_TOKEN_DAYS = 366
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash made with the configured method, checked when there is no real one to check."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def hash_token(token: str) -> str:
@@ -35,44 +45,93 @@ def normalise_email(email: str) -> str:
         raise InvalidValues(f"Email address is not valid: {exc}", {"email": str(exc)}) from None
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords that are too short."""
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise InvalidValues(
-            f"Password must be at least {MIN_PASSWORD} characters.",
-            {"password": f"At least {MIN_PASSWORD} characters."},
-        )
+def normalise_email_or_none(email) -> str | None:
+    """The canonical address for a look-up, or None for input that cannot be one."""
+    if not isinstance(email, str) or not email.strip() or len(email) > 254 or "\x00" in email:
+        return None
+    try:
+        return normalise_email(email.strip())
+    except InvalidValues:
+        return email.strip().lower()
 
 
-def set_password(user: User, password: str) -> None:
-    check_password_rules(password)
-    user.password_hash = generate_password_hash(
-        password, method=current_app.config["PASSWORD_HASH_METHOD"]
-    )
+def backoff_seconds(failures: int) -> int:
+    """How long an account waits after this many consecutive failures (0 while still free)."""
+    cfg = current_app.config
+    over = failures - cfg["LOGIN_BACKOFF_FREE_ATTEMPTS"]
+    if over < 0:
+        return 0
+    wait = cfg["LOGIN_BACKOFF_BASE_SECONDS"] * 2 ** min(over, 20)
+    return min(cfg["LOGIN_BACKOFF_MAX_SECONDS"], wait)
+
+
+def throttled(user: User, now: datetime | None = None) -> bool:
+    """Whether the account is waiting out its backoff."""
+    return user.throttled_until is not None and user.throttled_until > (now or utcnow())
+
+
+def count_failure(user: User) -> None:
+    """Count one failed attempt and start (or lengthen) the account's backoff; the caller commits."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    wait = backoff_seconds(user.failed_logins)
+    user.throttled_until = utcnow() + timedelta(seconds=wait) if wait else None
+
+
+def check_password(stored: str | None, password) -> bool:
+    """Check a password against a stored hash, or against a dummy one made the same way."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    given = password if isinstance(password, str) else ""
+    return check_password_hash(stored or _dummy_hash(method), given) and stored is not None
 
 
 def authenticate(email: str, password: str) -> User:
-    """Return the user for a correct email and password; one vague error for every failure."""
-    failure = NotAuthenticated("Email or password is incorrect, or the account is locked.")
-    user = db.session.scalar(select(User).filter_by(email=(email or "").strip().lower()))
+    """Return the user for a correct email and password; one vague error for every failure.
+
+    Every path checks exactly one hash made with the configured method, so the answer takes as
+    long for an unknown, throttled, inactive or SSO-only account as for a known one.
+    """
+    from .sso import password_login_allowed
+
+    failure = NotAuthenticated(FAILURE)
+    address = normalise_email_or_none(email)
+    user = db.session.scalar(select(User).filter_by(email=address)) if address else None
+    correct = check_password(user.password_hash if user is not None else None, password)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")
         raise failure
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
+    if throttled(user) or not user.active or not password_login_allowed(user):
+        # Attempts while waiting are refused unseen and not counted: nobody can extend the wait.
         raise failure
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            audit.record(user, "user.locked", user)
+    if not correct:
+        count_failure(user)
         db.session.commit()
         raise failure
+    return user
+
+
+def sign_in(email: str, password: str) -> tuple[User, str | None]:
+    """Check email and password; return the user and the step still due ("verify", "enrol")."""
+    from .mfa import second_step
+
+    user = authenticate(email, password)
+    step = second_step(user)
+    if step is None:
+        complete_sign_in(user, "password")
+    return user, step
+
+
+def sign_out(user: User) -> None:
+    """End every session of the user on the server side (all browsers sign in again)."""
+    end_sessions(user)
+    audit.record(user, "user.signed_out", user)
+    db.session.commit()
+
+
+def complete_sign_in(user: User, method: str = "password") -> User:
+    """Record a finished sign-in (every factor checked): reset the backoff, stamp, audit, commit."""
     user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    audit.record(user, "user.signed_in", user)
+    user.throttled_until = None
+    user.last_login_at = utcnow()
+    audit.record(user, "user.signed_in", user, details={"method": method})
     db.session.commit()
     return user
 
@@ -114,24 +173,85 @@ def create_user(
     return user
 
 
-def issue_api_token(email: str, password: str, name: str = "api") -> tuple[str, ApiToken]:
-    """Exchange credentials for a bearer token; only its hash is stored."""
-    user = authenticate(email, password)
+def _new_token(user: User, name: str, days: int) -> tuple[str, ApiToken]:
+    name = (name or "").strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        raise InvalidValues(
+            "Give the token a name of 1 to 100 characters.", {"name": "1 to 100 characters."}
+        )
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidValues(
+            f"A token expires after 1 to {MAX_TOKEN_DAYS} days.",
+            {"expires_in_days": f"1 to {MAX_TOKEN_DAYS}."},
+        )
     token = secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,
         name=name,
         token_hash=hash_token(token),
-        expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_TTL_DAYS"]),
+        expires_at=utcnow() + timedelta(days=days),
     )
     db.session.add(row)
-    audit.record(user, "api_token.issued", row)
+    audit.record(user, "api_token.issued", row, details={"name": name, "days": days})
     db.session.commit()
     return token, row
 
 
+def issue_api_token(
+    email: str, password: str, name: str = "api", otp: str | None = None
+) -> tuple[str, ApiToken]:
+    """Exchange credentials (and the second factor, where enrolled) for a bearer token."""
+    from .mfa import check_api_second_factor
+
+    user = authenticate(email, password)
+    check_api_second_factor(user, otp)
+    complete_sign_in(user, "api_token")
+    return _new_token(user, name or "api", current_app.config["API_TOKEN_TTL_DAYS"])
+
+
+def create_api_token(
+    user: User, name: str, days: int | None = None, password: str | None = None
+) -> tuple[str, ApiToken]:
+    """Create a bearer token for the signed-in user, expiring after `days`; only its hash is kept.
+
+    A user who signs in with a password confirms it; an SSO-only user has none to confirm.
+    """
+    from .sso import password_login_allowed
+
+    confirm = bool(user.password_hash) and password_login_allowed(user)
+    if confirm and not check_password(user.password_hash, password):
+        raise InvalidValues("Your password is not correct.", {"password": "Not correct."})
+    return _new_token(
+        user, name, current_app.config["API_TOKEN_TTL_DAYS"] if days is None else days
+    )
+
+
+def list_api_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked and expired ones included, to see history)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.id.desc()).limit(200)
+        )
+    )
+
+
+def revoke_api_token(user: User, token_id) -> ApiToken:
+    """Revoke one of the user's own tokens; another user's token is a 404."""
+    row = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
+    if row is None or row.user_id != user.id:
+        raise NotFound(f"API token {token_id} does not exist.")
+    if row.revoked_at is not None:
+        raise Conflict("This token is already revoked.", {"token_id": "Already revoked."})
+    row.revoked_at = utcnow()
+    audit.record(user, "api_token.revoked", row, details={"name": row.name})
+    db.session.commit()
+    return row
+
+
 def user_for_token(token: str) -> User | None:
-    """Return the active user of a valid, unexpired bearer token."""
+    """Return the active user of a valid, unexpired, unrevoked bearer token."""
+    if not token or len(token) > 200:
+        return None
     row = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(token)))
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:

@@ -53,3 +53,35 @@ def send_reminder(to: str, assessment, stage: str, today: date) -> None:
             f"Continue where you left off: {link}"
         )
     send_status_mail(to, subject, body)
+
+
+def password_reset_link(token: str) -> str:
+    return f"{current_app.config['BASE_URL']}/reset/{token}"
+
+
+def send_password_reset(user, reset, token: str) -> str:
+    """Email a single-use password-reset link; return the link."""
+    link = password_reset_link(token)
+    minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+    body = (
+        f"Hello,\n\n"
+        f"Someone (we hope you) asked to choose a new VendorAssure password for {user.email}.\n\n"
+        f"Open this link to choose it:\n{link}\n\n"
+        f"The link works once and expires in {minutes} minutes ({reset.expires_at:%Y-%m-%d %H:%M} UTC).\n"
+        f"Choosing a new password signs you out everywhere and ends your API tokens.\n"
+        f"If you did not ask for this, ignore this email: your password stays as it is."
+    )
+    send_status_mail(user.email, "VendorAssure: choose a new password", body)
+    return link
+
+
+def send_sso_reminder(user) -> None:
+    """Tell a staff member who asked for a reset that they sign in through single sign-on."""
+    body = (
+        f"Hello,\n\n"
+        f"Someone (we hope you) asked to reset the VendorAssure password for {user.email}.\n\n"
+        f"Your organisation signs in to VendorAssure with single sign-on, so there is no password "
+        f'to reset here. Use "{current_app.config["OIDC_LABEL"]}" on {current_app.config["BASE_URL"]}/login.\n'
+        f"If you did not ask for this, you can ignore this email."
+    )
+    send_status_mail(user.email, "VendorAssure: you sign in with single sign-on", body)

@@ -76,6 +76,12 @@ def register(app) -> None:
         return (value or "—").replace("_", " ").capitalize()
 
     @app.template_global()
+    def now_utc():
+        from ..models._base import utcnow
+
+        return utcnow()
+
+    @app.template_global()
     def days_left(due) -> int | None:
         return (due - date.today()).days if due else None
 

@@ -1,32 +1,49 @@
 """Admin forms."""
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import Form
 from ..helpers import opts
 
+ROLE_CHOICES = [
+    ("procurement", "Procurement"),
+    ("risk", "Risk"),
+    ("admin", "Admin"),
+    ("vendor", "Vendor"),
+]
+
 
 class UserCreateForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[Optional(), Length(max=200)])
-    role = SelectField(
-        "Role",
-        choices=opts(
-            [
-                ("procurement", "Procurement"),
-                ("risk", "Risk"),
-                ("admin", "Admin"),
-                ("vendor", "Vendor"),
-            ]
-        ),
+    role = SelectField("Role", choices=opts(ROLE_CHOICES))
+    vendor = StringField(
+        "Vendor (vendor users only)",
+        validators=[Optional(), Length(max=200)],
+        render_kw={"list": "vendor-names", "autocomplete": "off"},
     )
-    vendor_id = IntegerField("Vendor id (vendor users only)", validators=[Optional()])
     password = PasswordField(
-        "Password (at least 10 characters)", validators=[DataRequired(), Length(min=10)]
+        "Initial password (leave empty to email a vendor user an invitation)",
+        validators=[Optional(), Length(max=1000)],
     )
     submit = SubmitField("Create user")
+
+
+class UserEditForm(Form):
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    role = SelectField("Role", choices=opts(ROLE_CHOICES))
+    vendor = StringField(
+        "Vendor (vendor users only)",
+        validators=[Optional(), Length(max=200)],
+        render_kw={"list": "vendor-names", "autocomplete": "off"},
+    )
+    submit = SubmitField("Save changes")
+
+
+class ConfirmForm(Form):
+    submit = SubmitField("Confirm")
 
 
 class ReloadForm(Form):

@@ -6,18 +6,18 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from ...models import User
+from ...services import auth as auth_service
 from ...services import library
-from ...services.auth import create_user
+from ...services import mfa as mfa_service
+from ...services import users as user_service
 from ...services.errors import NotFound, ServiceError
 from ...services.library import LibraryInvalid
-from ...services.queries import page_arg, paginate
+from ...services.queries import page_arg
 from ..helpers import apply_errors, roles_required
 from ..portal.forms import KIND_LABELS
 from . import bp
-from .forms import QuestionnaireUploadForm, ReloadForm, UserCreateForm
+from .forms import ConfirmForm, QuestionnaireUploadForm, ReloadForm, UserCreateForm, UserEditForm
 
 PER_PAGE = 50
 MAX_NOTES = 25
@@ -26,28 +26,124 @@ MAX_NOTES = 25
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("admin")
 def index():
-    """List users and create new ones."""
+    """List users (with last sign-in) and create new ones."""
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            user = create_user(
+            user = user_service.create_user_by_admin(
+                current_user,
                 form.email.data,
                 form.role.data,
                 form.password.data,
                 form.name.data or "",
-                form.vendor_id.data,
-                actor=current_user,
+                form.vendor.data,
             )
         except ServiceError as exc:
             apply_errors(form, exc)
         else:
-            flash(f"User {user.email} created.", "success")
+            sent = " An invitation was emailed." if not user.password_hash else ""
+            flash(f"User {user.email} created.{sent}", "success")
             return redirect(url_for("admin.index"))
     page = page_arg(request.args)
-    users, total = paginate(select(User), page, PER_PAGE, (User.role, User.email))
+    q = request.args.get("q", "")[:200]
+    users, total = user_service.list_users(current_user, page, PER_PAGE, q)
     return render_template(
-        "admin/index.html", form=form, users=users, total=total, page=page, per_page=PER_PAGE
+        "admin/index.html",
+        form=form,
+        users=users,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        q=q,
+        vendor_names=user_service.vendor_names(),
+        role_labels=user_service.ROLE_LABELS,
     )
+
+
+def _user(user_id: int):
+    try:
+        return user_service.get_user(current_user, user_id)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(user_id: int):
+    """Edit a user's name, role and vendor; deactivate, reactivate, resend an invitation."""
+    user = _user(user_id)
+    form = UserEditForm(obj=user, vendor=user.vendor.name if user.vendor else "")
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(
+                current_user,
+                user,
+                name=form.name.data or "",
+                role=form.role.data,
+                vendor=form.vendor.data if form.role.data == "vendor" else None,
+            )
+        except ServiceError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(f"{user.email} is saved.", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template(
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        confirm=ConfirmForm(),
+        vendor_names=user_service.vendor_names(),
+        role_labels=user_service.ROLE_LABELS,
+        contact_state=auth_service.contact_state(user)[0] if user.role == "vendor" else None,
+        events=user_service.user_events(current_user, user),
+        action_labels=user_service.ACTION_LABELS,
+    )
+
+
+def _lifecycle(user_id: int, action, done: str):
+    user = _user(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            action(current_user, user)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(done.format(email=user.email), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@roles_required("admin")
+def user_deactivate(user_id: int):
+    """Deactivate a user: sessions end, API tokens and invitations are revoked."""
+    return _lifecycle(
+        user_id,
+        user_service.deactivate_user,
+        "{email} is deactivated: signed out everywhere, API tokens revoked.",
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@roles_required("admin")
+def user_reactivate(user_id: int):
+    """Let a deactivated user sign in again."""
+    return _lifecycle(user_id, user_service.reactivate_user, "{email} can sign in again.")
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@roles_required("admin")
+def user_invitation_resend(user_id: int):
+    """Email a vendor contact a fresh invitation link (earlier links stop working)."""
+    return _lifecycle(
+        user_id, auth_service.resend_invitation, "A new invitation was emailed to {email}."
+    )
+
+
+@bp.post("/users/<int:user_id>/mfa/reset")
+@roles_required("admin")
+def user_mfa_reset(user_id: int):
+    """Reset a user's two-step sign-in (a lost phone); they set it up again at next sign-in."""
+    return _lifecycle(user_id, mfa_service.disable_mfa, "Two-step sign-in of {email} is reset.")
 
 
 @bp.route("/library", methods=["GET", "POST"])
