@@ -106,6 +106,7 @@ class Verification(Schema):
     note: str = ""
     scope_covers_service: bool | None = None
     accredited: bool | None = None
+    suspended: bool | None = None
 
 
 class Review(Schema):
@@ -602,8 +603,9 @@ def send_evidence(ev) -> Response:
 def evidence_verify(evidence_id: int, body: Verification):
     ev = access.get_evidence(current_user(), evidence_id)
     ev = evidence.verify_evidence(
-        current_user(), ev, body.decision, body.note, body.scope_covers_service, body.accredited
-    )
+        current_user(), ev, body.decision, body.note, body.scope_covers_service, body.accredited,
+        body.suspended,
+    )  # fmt: skip
     return evidence_json(ev, True)
 
 

@@ -129,7 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--questionnaire", required=True, type=Path, help="questionnaire YAML")
     p.add_argument("--answers", required=True, type=Path, help="answers .csv or .json")
     p.add_argument("--tier", choices=RATINGS, help="inherent tier (default medium)")
-    p.add_argument("--intake", type=Path, help="intake answers JSON {key: value}: sets the tier")
+    p.add_argument(
+        "--intake",
+        type=Path,
+        help="intake answers JSON {key: value}: the use context of red flags, and the tier",
+    )
     p.add_argument("--model", type=Path, help="scoring model YAML (default: default.yaml)")
     p.add_argument("--certificates", type=Path, help="certificates .csv or .json")
     p.add_argument("--controls", type=Path, help="Annex A control catalog YAML")
@@ -142,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         answers = read_answers(args.answers, questions)
         certs = read_certificates(args.certificates) if args.certificates else []
         tier = args.tier or "medium"
+        intake_answers = json.loads(args.intake.read_text(encoding="utf-8")) if args.intake else {}
         if args.intake and not args.tier:
-            intake_answers = json.loads(args.intake.read_text(encoding="utf-8"))
             tr = inherent_tier(files.load_intake(), intake_answers, model)
             tier = tr.tier
             print(
@@ -158,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 certificates=certs,
                 inherent_tier=tier,
                 as_of=args.as_of or date.today(),
+                intake=intake_answers,
             ),
             model,
         )

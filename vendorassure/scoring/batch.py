@@ -231,8 +231,11 @@ def score_frame(
     """Score many assessments of one questionnaire version; agrees with ``score_assessment``."""
     c = compiled(questions, controls, model)
     ids = pd.Index(list(tiers), name="assessment_id")
-    ev = evaluate(c, frame_inputs(c, ids, answers_df, certificates_df, tiers, as_of, intakes))
-    rv = RowView(ev)
+    # Millions of answer values live in the frames: an automatic full collection, set off by
+    # the many small objects built here, would scan them all again and again.
+    with gc_paused():
+        ev = evaluate(c, frame_inputs(c, ids, answers_df, certificates_df, tiers, as_of, intakes))
+        rv = RowView(ev)
     f = ev.f
     n_a, n_c, n_o = len(ids), c.n_c, c.n_o
     ratings = np.array(RATINGS, dtype=object)

@@ -209,6 +209,7 @@ class Compiled:
             [[_RIDX[model.matrix[t][b]] for b in model.band_names] for t in RATINGS],
             dtype=np.int64,
         )
+        self.matrix_list = self.matrix.tolist()
         self.tier_inherent = np.array([model.tier_inherent[t] for t in RATINGS], dtype=float)
         self.range_lo = np.array([model.rating_ranges[r][0] for r in RATINGS], dtype=float)
         self.range_hi = np.array([model.rating_ranges[r][1] for r in RATINGS], dtype=float)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ from .types import (
     CERTIFICATE_STATES,
     RATINGS,
     CapHit,
+    CertificateDecision,
     ContradictionHit,
     ControlResult,
     Driver,
@@ -60,6 +60,7 @@ class RowView:
         self.treated = bool(ev.treated.any())
         self.cert_state = ev.x.cert_state.tolist()
         self.tier = ev.x.tier.tolist()
+        self.scalars = np.stack([f.rating, f.band, f.matrix_band, f.matrix_rating], axis=1).tolist()
 
 
 def _row_lists(mask: np.ndarray, n: int) -> list[list[int]]:
@@ -105,7 +106,7 @@ def _value(c: Compiled, by_q: Choices, q: int) -> Any:
 
 def explanation(ev: Evaluation, rv: RowView, a: int) -> Explanation:
     """Build the explanation of row ``a``."""
-    c, f, model = ev.c, ev.f, ev.c.model
+    c = ev.c
     by_q = Choices(c, ev.CH[a])
     by_q_in = Choices(c, ev.x.CH[a]) if rv.treated else by_q
 
@@ -162,18 +163,18 @@ def explanation(ev: Evaluation, rv: RowView, a: int) -> Explanation:
             )
         )
 
-    rating = int(f.rating[a])
-    unheld = int(c.matrix[ev.x.tier[a], f.matrix_band[a]])
+    rating, band, matrix_band, matrix_rating = rv.scalars[a]
+    unheld = c.matrix_list[rv.tier[a]][matrix_band]
     held: list[str] = []
     if rating > unheld:
         held = [fl.key for fl in flags if RATINGS.index(fl.min_rating) == rating]
-        if int(f.matrix_rating[a]) == rating:
-            held += [cap.key for cap in caps if model.band_index(cap.max_band) == f.band[a]]
+        if matrix_rating == rating:
+            held += [cap.key for cap in caps if c.band_list.index(cap.max_band) == band]
 
     return Explanation(
-        matrix_band=c.band_list[f.matrix_band[a]],
-        band=c.band_list[f.band[a]],
-        matrix_rating=RATINGS[f.matrix_rating[a]],
+        matrix_band=c.band_list[matrix_band],
+        band=c.band_list[band],
+        matrix_rating=RATINGS[matrix_rating],
         held_by=tuple(held),
         drivers=tuple(drivers),
         red_flags=tuple(flags),
@@ -190,11 +191,12 @@ def _decisions(ev: Evaluation, a: int) -> tuple:
         return ()
     c, assessed = ev.c, ev.f.assessed[a].tolist()
     return tuple(
-        replace(d, controls=tuple(r for r in d.controls if assessed[c.cindex[r]]))
+        CertificateDecision(d.id, d.kind, d.applied, d.reason,
+                            tuple(r for r in d.controls if assessed[c.cindex[r]]), d.floor, d.bonus)
         if d.controls
         else d
         for d in ev.x.decisions[a]
-    )
+    )  # fmt: skip
 
 
 def _triggers(ev: Evaluation, a: int, conds, by_q: Choices, rv: RowView) -> tuple[Trigger, ...]:
@@ -230,8 +232,11 @@ def _plan(ev: Evaluation, a: int, by_q: Choices) -> Plan:
             False,
             f"the inherent tier rates at least {best} even with every answer at its best",
         )
-    required: list[PlanStep] = []
-    for j, kind, idx in p["flag_steps"][a]:
+    limit = model.plan_steps
+    flag_steps, answer_steps = p["flag_steps"][a], p["steps"][a]
+    n_required = len(flag_steps) + len(answer_steps)
+    required: list[PlanStep] = []  # only the steps that are shown are built
+    for j, kind, idx in flag_steps[:limit]:
         fl = c.flags[j]
         if kind == "question":
             effect = float(p["flag_gain"][a, idx])
@@ -240,17 +245,17 @@ def _plan(ev: Evaluation, a: int, by_q: Choices) -> Plan:
             )
         else:
             required.append(PlanStep(action="renew", certificate=c.cert_kinds[idx], reason=fl.key))
-    for q, effect in p["steps"][a]:
+    for q, effect in answer_steps[: max(0, limit - len(required))]:
         required.append(_question_step(ev, a, q, by_q, effect=effect))
-    extra = [PlanStep(action="resolve", reason=c.checks[j].key) for j in _checks_of(ev, a)]
-    renewing = {s.certificate for s in required if s.action == "renew"}
-    lapsed = {CERTIFICATE_STATES.index("expired"), CERTIFICATE_STATES.index("suspended")}
-    for k, _, _ in c.credit_kinds:
-        if ev.x.cert_state[a, k] in lapsed and c.cert_kinds[k] not in renewing:
-            extra.append(PlanStep(action="renew", certificate=c.cert_kinds[k]))
-    limit = model.plan_steps
-    shown = tuple(required[:limit] + extra[: max(0, limit - len(required))])
-    more = max(0, len(required) - limit)
+    extra: list[PlanStep] = []
+    if len(required) < limit:
+        extra = [PlanStep(action="resolve", reason=c.checks[j].key) for j in _checks_of(ev, a)]
+        renewing = {c.cert_kinds[idx] for _, kind, idx in flag_steps if kind == "certificate"}
+        for k, _, _ in c.credit_kinds:
+            if ev.x.cert_state[a, k] in _LAPSED and c.cert_kinds[k] not in renewing:
+                extra.append(PlanStep(action="renew", certificate=c.cert_kinds[k]))
+    shown = tuple(required + extra[: max(0, limit - len(required))])
+    more = max(0, n_required - limit)
     if p["impossible_flag"][a]:
         return Plan(target, False, "a red flag depends only on the intake", shown, more)
     if p["reachable"][a] and not p["possible"][a]:
@@ -258,6 +263,9 @@ def _plan(ev: Evaluation, a: int, by_q: Choices) -> Plan:
     if not p["possible"][a]:
         return Plan(target, False, "not reachable by improving answers alone", shown, more)
     return Plan(target, True, "", shown, more)
+
+
+_LAPSED = frozenset({CERTIFICATE_STATES.index("expired"), CERTIFICATE_STATES.index("suspended")})
 
 
 def _checks_of(ev: Evaluation, a: int) -> list[int]:

@@ -472,8 +472,13 @@ def verify_evidence(
     note: str = "",
     scope_covers_service: bool | None = None,
     accredited: bool | None = None,
+    suspended: bool | None = None,
 ) -> Evidence:
-    """Record the risk team's verdict on evidence; rescore a scored assessment at once."""
+    """Record the risk team's verdict on evidence; rescore a scored assessment at once.
+
+    ``suspended`` records that the certification body's register shows a certificate suspended
+    or withdrawn (from today); it then earns no credit, and a claim to hold it is a red flag.
+    """
     require_role(actor, "risk", "admin")
     if evidence.assessment_id:
         lock_assessment(evidence.assessment_id)
@@ -486,7 +491,9 @@ def verify_evidence(
         raise InvalidValues(
             "Say why the evidence is rejected.", {"note": "Required when rejecting."}
         )
-    for name, value in (("scope_covers_service", scope_covers_service), ("accredited", accredited)):
+    checks = (("scope_covers_service", scope_covers_service), ("accredited", accredited),
+              ("suspended", suspended))  # fmt: skip
+    for name, value in checks:
         if value is not None and not isinstance(value, bool):
             raise InvalidValues(f"{name} must be true or false.", {name: "true or false."})
     evidence.verification = decision
@@ -494,6 +501,8 @@ def verify_evidence(
     if evidence.is_certificate:
         evidence.scope_covers_service = scope_covers_service
         evidence.accredited = accredited
+        if suspended is not None:
+            evidence.suspended_on = (evidence.suspended_on or date.today()) if suspended else None
     evidence.verified_by_id = actor.id
     evidence.verified_at = utcnow()
     audit.record(
@@ -506,6 +515,7 @@ def verify_evidence(
             "note": evidence.verification_note,
             "scope_covers_service": scope_covers_service,
             "accredited": accredited,
+            "suspended": suspended,
         },
     )
     if evidence.assessment_id:

@@ -28,6 +28,7 @@ class VerifyForm(Form):
     note = StringField("Note", validators=[Optional(), Length(max=2000)])
     scope_covers_service = BooleanField("Scope covers the assessed service")
     accredited = BooleanField("Certification body is accredited")
+    suspended = BooleanField("Suspended or withdrawn in the certification body's register")
     submit = SubmitField("Record")
 
 

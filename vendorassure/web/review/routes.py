@@ -601,6 +601,7 @@ def evidence_verify(evidence_id: int):
             form.note.data or "",
             form.scope_covers_service.data if ev.is_certificate else None,
             form.accredited.data if ev.is_certificate else None,
+            form.suspended.data if ev.is_certificate else None,
         )
         flash(f"{ev.original_name}: {form.decision.data}.", "success")
     except ServiceError as exc:
