@@ -17,18 +17,19 @@
   function dropDraft(key) { var d = drafts(); delete d[key]; localStorage.setItem(storeKey, JSON.stringify(d)); }
 
   function box(key) { return document.getElementById("q-" + key); }
+  // The input kind of a question comes from the type registry (data-widget), not type names.
   function valueOf(key) {
-    var el = box(key), type = el.dataset.type;
-    if (type === "multi_choice") {
+    var el = box(key), widget = el.dataset.widget;
+    if (widget === "checkbox") {
       return Array.prototype.map.call(el.querySelectorAll('input[name="q__' + key + '"]:checked'), function (i) { return i.value; });
     }
-    if (type === "yes_no" || type === "yes_no_partial" || type === "single_choice") {
+    if (widget === "radio") {
       var c = el.querySelector('input[name="q__' + key + '"]:checked');
       return c ? c.value : null;
     }
     var input = el.querySelector('[name="q__' + key + '"]');
     if (!input || input.value.trim() === "") return null;
-    if (type === "number") { var n = Number(input.value.replace(",", ".")); return isNaN(n) ? input.value : n; }
+    if (widget === "number") { var n = Number(input.value.replace(",", ".")); return isNaN(n) ? input.value : n; }
     return input.value;
   }
   // A value as the vendor reads it: option labels instead of stored codes.
@@ -219,6 +220,13 @@
     if (ev.target.classList.contains("na-toggle")) {
       var reason = q.querySelector(".na-reason"); reason.hidden = !ev.target.checked;
       if (ev.target.checked) reason.querySelector("input").focus();
+    }
+    // "None of these" excludes the other choices and they exclude it (the server refuses both).
+    if (ev.target.type === "checkbox" && ev.target.checked && (ev.target.name || "").indexOf("q__") === 0) {
+      var exclusive = ev.target.dataset.exclusive === "1";
+      Array.prototype.forEach.call(q.querySelectorAll('input[name="' + ev.target.name + '"]:checked'), function (other) {
+        if (other !== ev.target && (exclusive || other.dataset.exclusive === "1")) other.checked = false;
+      });
     }
     evaluateShowIf();
     if (isTyping(ev.target) && ev.target.type !== "date") return; // handled by input

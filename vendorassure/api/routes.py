@@ -10,6 +10,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..catalog.qtypes import answer_value_schema
 from ..extensions import db
 from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Evidence, Vendor
 from ..services import access, assessments, evidence, findings, library, portfolio, vendors
@@ -94,7 +95,8 @@ class ReviewerAssign(Schema):
 
 
 class AnswerPut(Schema):
-    value: Any = None
+    # the shape of a value depends on the question type (catalog/qtypes.py, one registry)
+    value: Any = Field(None, json_schema_extra=answer_value_schema())
     comment: str | None = None
     na: bool = False
     na_reason: str = ""

@@ -17,26 +17,12 @@ from typing import Any
 
 import yaml
 
-QUESTION_TYPES = (
-    "yes_no",
-    "yes_no_partial",
-    "single_choice",
-    "multi_choice",
-    "text",
-    "long_text",
-    "number",
-    "date",
-)
-OPTION_TYPES = frozenset({"yes_no", "yes_no_partial", "single_choice", "multi_choice"})
-FREE_TYPES = frozenset(QUESTION_TYPES) - OPTION_TYPES
-EVIDENCE_KINDS = (
-    "iso42001_certificate",
-    "iso27001_certificate",
-    "iso27701_certificate",
-    "soc2_type2_report",
-    "policy",
-    "other",
-)
+from ..scoring.vocabulary import EVIDENCE_KINDS
+from .qtypes import FREE_TYPES, OPTION_TYPES
+from .qtypes import QUESTION_TYPES as _REGISTRY
+
+QUESTION_TYPES = tuple(_REGISTRY)
+
 RATINGS = ("low", "medium", "high", "critical")
 
 CATALOG_FILE = "iso42001-annex-a.yaml"

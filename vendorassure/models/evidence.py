@@ -8,17 +8,10 @@ from sqlalchemy import BigInteger, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..scoring.vocabulary import CERTIFICATE_KINDS as CERTIFICATE_KINDS
+from ..scoring.vocabulary import EVIDENCE_KINDS as EVIDENCE_KINDS
 from ._base import utcnow
 
-EVIDENCE_KINDS = (
-    "iso42001_certificate",
-    "iso27001_certificate",
-    "iso27701_certificate",
-    "soc2_type2_report",
-    "policy",
-    "other",
-)
-CERTIFICATE_KINDS = EVIDENCE_KINDS[:4]
 VERIFICATIONS = ("pending", "accepted", "rejected")
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from .types import CERTIFICATE_STATES, EVIDENCE_KINDS, EVIDENCE_STATES, RATINGS, norm_value
+from .types import CERTIFICATE_STATES, EVIDENCE_STATES, RATINGS, norm_value
+from .vocabulary import CERTIFICATE_KINDS, EVIDENCE_KINDS
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "questionnaires/scoring/default.yaml"
 
@@ -65,7 +66,6 @@ class CertificateCredit:
 
 CONDITION_SOURCES = ("question", "intake", "tier", "certificate")
 RED_FLAG_STRENGTHS = ("knockout", "red_flag")
-CERTIFICATE_KINDS = EVIDENCE_KINDS[:4]
 _RULE_KEY = re.compile(r"^[a-z0-9_.]+$")
 
 

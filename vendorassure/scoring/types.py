@@ -8,20 +8,14 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+# the vocabulary's one list of evidence kinds, re-exported for the engine's users
+from .vocabulary import CERTIFICATE_KINDS as CERTIFICATE_KINDS
+from .vocabulary import EVIDENCE_KINDS as EVIDENCE_KINDS
+
 RATINGS: tuple[str, ...] = ("low", "medium", "high", "critical")
 EVIDENCE_STATES: tuple[str, ...] = ("rejected", "none", "provided", "verified")
-EVIDENCE_KINDS: tuple[str, ...] = (
-    "iso42001_certificate",
-    "iso27001_certificate",
-    "iso27701_certificate",
-    "soc2_type2_report",
-    "policy",
-    "other",
-)
+
 VERIFICATIONS: tuple[str, ...] = ("pending", "accepted", "rejected")
-OPTION_TYPES: frozenset[str] = frozenset(
-    {"yes_no", "yes_no_partial", "single_choice", "multi_choice"}
-)
 # What a certificate of one kind amounts to on the scoring day, best first. A condition of a red
 # flag or a consistency check names these states.
 CERTIFICATE_STATES: tuple[str, ...] = (

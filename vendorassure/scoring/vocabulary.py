@@ -25,6 +25,12 @@ class Vocabulary:
     """code -> label per section; ``label`` falls back to a readable form of the code."""
 
     sections: Mapping[str, Mapping[str, str]]
+    certificate_kinds: tuple[str, ...] = ()
+
+    @property
+    def evidence_kinds(self) -> tuple[str, ...]:
+        """Every evidence kind, in the order forms offer them."""
+        return tuple(self.sections["evidence_kinds"])
 
     def label(self, section: str, code: object) -> str:
         """The label of a code (unknown codes read as words, never as snake_case)."""
@@ -50,4 +56,18 @@ def load_vocabulary(path: str | None = None) -> Vocabulary:
     missing = [s for s in SECTIONS if not isinstance(d.get(s), dict)]
     if missing:
         raise ValueError(f"vocabulary: missing section(s) {', '.join(missing)}")
-    return Vocabulary({s: {str(k): str(v) for k, v in d[s].items()} for s in SECTIONS})
+    certs = d.get("certificate_kinds") or []
+    unknown = [k for k in certs if k not in d["evidence_kinds"]]
+    if not isinstance(certs, list) or unknown:
+        raise ValueError(
+            f"vocabulary: certificate_kinds must list evidence kinds (unknown: {unknown})"
+        )
+    return Vocabulary(
+        {s: {str(k): str(v) for k, v in d[s].items()} for s in SECTIONS},
+        tuple(str(k) for k in certs),
+    )
+
+
+# The evidence kinds of the shipped vocabulary: the one list every module uses.
+EVIDENCE_KINDS: tuple[str, ...] = load_vocabulary().evidence_kinds
+CERTIFICATE_KINDS: tuple[str, ...] = load_vocabulary().certificate_kinds

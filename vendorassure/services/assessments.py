@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from flask import current_app
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..catalog.qtypes import AnswerRejected, question_type
 from ..extensions import db
 from ..models import RATINGS, VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
 from ..models._base import utcnow
@@ -279,56 +279,14 @@ def validate_value(question: Question, value, na: bool = False, na_reason: str =
         return None
     if value is None or value == "" or value == []:
         return None  # clears a draft answer
-    kind = question.type
-    options = [o["value"] for o in question.options or []]
-    if kind in ("yes_no", "yes_no_partial", "single_choice"):
-        if not isinstance(value, str) or value not in options:
-            raise InvalidValues(
-                f"Answer must be one of: {', '.join(options)}.",
-                {"value": f"One of: {', '.join(options)}."},
-            )
-        return value
-    if kind == "multi_choice":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InvalidValues("Answer must be a list of option values.", {"value": "A list."})
-        unknown = [v for v in value if v not in options]
-        if unknown:
-            raise InvalidValues(
-                f"Unknown option(s): {', '.join(unknown)}.",
-                {"value": f"Allowed: {', '.join(options)}."},
-            )
-        return [v for v in options if v in value]  # canonical order, no duplicates
-    if kind in ("text", "long_text"):
-        limit = 2000 if kind == "text" else 20000
-        if not isinstance(value, str):
-            raise InvalidValues("Answer must be text.", {"value": "Text."})
-        if len(value) > limit:
-            raise InvalidValues(
-                f"Answer is longer than {limit} characters.", {"value": "Too long."}
-            )
-        return value.strip()
-    if kind == "number":
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise InvalidValues("Answer must be a number.", {"value": "A number."})
-        return value
-    if kind == "date":
-        try:
-            return (
-                date.fromisoformat(value).isoformat()
-                if isinstance(value, str) and len(value) == 10
-                else _bad_date()
-            )
-        except ValueError:
-            _bad_date()
-    raise InvalidValues(f"Question type {kind} cannot be answered.", {"value": "Unsupported."})
-
-
-def _bad_date():
-    raise InvalidValues("Answer must be a date in the form YYYY-MM-DD.", {"value": "YYYY-MM-DD."})
+    try:
+        return question_type(question.type).validate(value, question.options or [])
+    except KeyError:
+        raise InvalidValues(
+            f"Question type {question.type} cannot be answered.", {"value": "Unsupported."}
+        ) from None
+    except AnswerRejected as exc:
+        raise InvalidValues(exc.message, {"value": exc.field}) from None
 
 
 def answer_dict(answer: Answer | None, key: str) -> dict:

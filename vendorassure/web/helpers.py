@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
+from ..scoring.vocabulary import load_vocabulary
 from ..services.errors import ServiceError
 from ..validation import check_request_text, control_char_fields, is_web_url, refuse_control_chars
 
-RATING_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical"}
+RATING_LABELS = dict(load_vocabulary().sections["ratings"])
 
 
 def roles_required(*roles: str):
@@ -87,7 +88,9 @@ def register(app) -> None:
 
     @app.context_processor
     def inject():
-        return {"RATING_LABELS": RATING_LABELS}
+        from ..catalog.qtypes import QUESTION_TYPES
+
+        return {"RATING_LABELS": RATING_LABELS, "question_types": QUESTION_TYPES}
 
     @app.template_filter("web_url")
     def web_url(value: str | None) -> str | None:

@@ -5,18 +5,12 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import EVIDENCE_KINDS
+from ...scoring.vocabulary import load_vocabulary
 from ...services.evidence import METADATA_FIELDS
 from ..forms import Form
 from ..helpers import opts
 
-KIND_LABELS = {
-    "iso42001_certificate": "ISO/IEC 42001 certificate",
-    "iso27001_certificate": "ISO/IEC 27001 certificate",
-    "iso27701_certificate": "ISO/IEC 27701 certificate",
-    "soc2_type2_report": "SOC 2 Type II report",
-    "policy": "Policy or procedure",
-    "other": "Other document",
-}
+KIND_LABELS = dict(load_vocabulary().sections["evidence_kinds"])
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD (for example 2025-03-01)."
 
 

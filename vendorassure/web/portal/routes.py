@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ...catalog.qtypes import AnswerRejected, question_type
 from ...extensions import db
 from ...models import VENDOR_OPEN, Assessment, Evidence
 from ...services import access, assessments, comments, evidence
@@ -49,21 +49,13 @@ def index():
 def _form_value(question, form):
     """Read one question's value from a posted form; raise ValueError with a message."""
     name = f"q__{question.key}"
-    if question.type == "multi_choice":
-        return form.getlist(name)
-    raw = form.get(name)
-    if raw is None:
+    qt = question_type(question.type)
+    if not qt.multiple and name not in form:
         return None
-    raw = raw.strip() if question.type != "long_text" else raw
-    if question.type == "number" and raw != "":
-        try:
-            number = float(raw)
-        except ValueError:
-            raise ValueError("Enter a number, e.g. 12 or 3.5.") from None
-        if not math.isfinite(number):
-            raise ValueError("Enter a finite number.")
-        return int(number) if number.is_integer() else number
-    return raw
+    try:
+        return qt.parse_form(form.getlist(name))
+    except AnswerRejected as exc:
+        raise ValueError(exc.message) from None
 
 
 def _sections(assessment):
