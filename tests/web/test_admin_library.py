@@ -60,6 +60,8 @@ def full_without_one_control(key: str) -> tuple[bytes, str]:
     coverage = control_coverage(_normalized(FULL))
     dropped = min(sorted(coverage), key=lambda ref: len(coverage[ref]))
     data["key"] = key
+    if key != FULL:
+        data.pop("coverage", None)  # a questionnaire of one's own need not cover every control
     for section in data["sections"]:
         for q in section["questions"]:
             q["controls"] = [c for c in q.get("controls", []) if c["ref"] != dropped]

@@ -3,6 +3,9 @@
 No Flask or SQLAlchemy here; only the standard library, PyYAML, pandas and the Excel engines.
 """
 
+from ..scoring.vocabulary import EVIDENCE_KINDS
+from .qtypes import OPTION_TYPES
+from .rules import RATINGS
 from .tabular import (
     FRAME_COLUMNS,
     questionnaire_to_frame,
@@ -10,10 +13,7 @@ from .tabular import (
     write_questionnaire_xlsx,
 )
 from .validate import (
-    EVIDENCE_KINDS,
-    OPTION_TYPES,
     QUESTION_TYPES,
-    RATINGS,
     ControlCatalog,
     Problem,
     content_hash,

@@ -47,11 +47,13 @@ FRAME_COLUMNS = [
     "weight",
     "knockout_values",
     "knockout_min_rating",
+    "score_mode",
+    "scored",
 ]
 REQUIRED_COLUMNS = ("section_key", "key", "text", "type")
 QUESTIONS_SHEET = "Questions"
 META_SHEET = "Questionnaire"
-META_FIELDS = ("key", "title", "description")
+META_FIELDS = ("key", "title", "description", "coverage")
 
 COLUMN_WIDTHS = {
     "section_key": 16,
@@ -115,10 +117,42 @@ def _fmt_number(x: float) -> str:
 
 
 def format_options(options: list[dict]) -> str:
-    """``value=label=score`` for each option, joined by `` | `` ('|' in labels escaped as '\\|')."""
+    """``value=label=score`` for each option, joined by `` | `` ('|' in labels escaped as '\\|');
+    an exclusive option ends in `` exclusive`` (``none=None of these=0.0 exclusive``)."""
     return " | ".join(
-        f"{o['value']}={_escape_label(o['label'])}={_fmt_number(o['score'])}" for o in options
+        f"{o['value']}={_escape_label(o['label'])}={_fmt_number(o['score'])}"
+        + (" exclusive" if o.get("exclusive") else "")
+        for o in options
     )
+
+
+def format_coverage(coverage: dict | None) -> str:
+    """``controls=all; questions=mapped; per_control=2-19`` (empty when nothing is required)."""
+    if not coverage:
+        return ""
+    parts = [f"{k}={coverage[k]}" for k in ("controls", "questions") if k in coverage]
+    if "per_control" in coverage:
+        lo, hi = coverage["per_control"]
+        parts.append(f"per_control={lo}-{hi}")
+    return "; ".join(parts)
+
+
+def parse_coverage(cell: str) -> dict | str:
+    """Read ``format_coverage`` back: the coverage mapping, or a message saying what is wrong."""
+    out: dict[str, Any] = {}
+    for part in [p.strip() for p in cell.split(";") if p.strip()]:
+        name, _, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if name == "per_control":
+            lo, _, hi = value.partition("-")
+            if not (lo.strip().isdigit() and hi.strip().isdigit()):
+                return f"per_control must look like 2-19, not {value!r}"
+            out[name] = [int(lo), int(hi)]
+        elif name in ("controls", "questions"):
+            out[name] = value
+        else:
+            return f"unknown coverage setting {name!r}"
+    return out
 
 
 def format_show_if(show_if: list[dict] | None) -> str:
@@ -159,6 +193,8 @@ def questionnaire_to_frame(normalized: dict) -> pd.DataFrame:
                 "weight": float(q["weight"]),
                 "knockout_values": ", ".join(ko.get("values", [])),
                 "knockout_min_rating": ko.get("min_rating") or "",
+                "score_mode": q.get("score_mode", "mean") if q["type"] == "multi_choice" else "",
+                "scored": bool(q.get("scored", True)),
             }
         )
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
@@ -174,7 +210,12 @@ def write_questionnaire_xlsx(normalized: dict, path_or_buffer: str | Path | IO[b
         meta = pd.DataFrame(
             {
                 "field": list(META_FIELDS),
-                "value": [normalized.get(f, "") or "" for f in META_FIELDS],
+                "value": [
+                    format_coverage(normalized.get("coverage"))
+                    if f == "coverage"
+                    else normalized.get(f, "") or ""
+                    for f in META_FIELDS
+                ],
             }
         )
         meta.to_excel(writer, sheet_name=META_SHEET, index=False)
@@ -275,6 +316,7 @@ def read_questionnaire_table(
     *,
     description: str | None = None,
     control_refs: set[str] | None = None,
+    coverage: dict | None = None,
 ) -> tuple[dict | None, list[Problem], list[str]]:
     """Read a questionnaire from .xlsx or .csv; returns (normalized, problems, notes).
 
@@ -282,7 +324,8 @@ def read_questionnaire_table(
     exactly (row-level problems carry the spreadsheet row in ``line`` and the column in
     ``field``). Anything else is read as an industry layout; ``notes`` then lists what could not be
     mapped. ``key``/``title``/``description`` override the metadata sheet (needed for CSV).
-    ``control_refs`` defaults to the shipped Annex A catalog.
+    ``control_refs`` defaults to the shipped Annex A catalog. ``coverage`` (what a CSV cannot
+    carry) is the catalog coverage the questionnaire requires; the metadata sheet's wins.
     """
     name = Path(filename).name
     try:
@@ -307,7 +350,10 @@ def read_questionnaire_table(
             qkey = key or meta.get("key") or _slug(Path(name).stem, "-") or "imported"
             qtitle = title or meta.get("title") or Path(name).stem
             qdesc = description if description is not None else meta.get("description", "")
-            return _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs)
+            cov = parse_coverage(meta["coverage"]) if meta.get("coverage") else coverage
+            if isinstance(cov, str):
+                return None, [Problem(name, None, "coverage", cov, kind="")], []
+            return _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs, cov)
 
     # 2. industry layout
     for sheet_name, rows in ordered:
@@ -364,7 +410,7 @@ def _parse_float(text: str) -> float | None:
     return value if value == value else None
 
 
-def _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs):
+def _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs, coverage=None):
     header = [_cell(c).lower() for c in rows[header_idx]]
     col = {h: i for i, h in enumerate(header) if h}
     problems: list[Problem] = []
@@ -423,7 +469,10 @@ def _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs):
         help_text = get(row, "help")
         if help_text:
             q["help"] = help_text
-        for column in ("required", "allows_na"):
+        mode = get(row, "score_mode")
+        if mode:
+            q["score_mode"] = mode
+        for column in ("required", "allows_na", "scored"):
             raw = get(row, column)
             if raw == "":
                 continue
@@ -461,9 +510,11 @@ def _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs):
         sec["questions"].append(q)
 
     raw = {"key": qkey, "title": qtitle, "description": qdesc, "sections": list(sections.values())}
+    if coverage:
+        raw["coverage"] = coverage
     if not raw["sections"]:
         problems.append(Problem(name, None, None, "the sheet has no question rows", kind=""))
-    normalized, vprobs = validate_questionnaire(raw, refs, name, require_full_coverage=False)
+    normalized, vprobs = validate_questionnaire(raw, refs, name)
     for p in vprobs:
         if p.kind == "question" and p.key in key_rows:
             column = re.split(r"[.\[]", p.field or "")[0]
@@ -498,6 +549,9 @@ def _parse_options(cell: str, bad, qk: str) -> list[dict]:
             continue
         value, score_text = pieces[0].strip(), pieces[-1].strip()
         label = "=".join(pieces[1:-1]).strip()
+        exclusive = score_text.endswith(" exclusive")
+        if exclusive:
+            score_text = score_text[: -len(" exclusive")].strip()
         score = _parse_float(score_text)
         if score is None:
             bad(
@@ -506,7 +560,10 @@ def _parse_options(cell: str, bad, qk: str) -> list[dict]:
                 _key=qk,
             )
             score = 0.0
-        options.append({"value": value, "label": label, "score": score})
+        option = {"value": value, "label": label, "score": score}
+        if exclusive:
+            option["exclusive"] = True
+        options.append(option)
     return options
 
 

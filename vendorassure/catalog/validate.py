@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,43 +16,33 @@ from typing import Any
 
 import yaml
 
-from ..scoring.vocabulary import EVIDENCE_KINDS
-from .qtypes import FREE_TYPES, OPTION_TYPES
+from .qtypes import OPTION_TYPES
 from .qtypes import QUESTION_TYPES as _REGISTRY
+from .rules import (
+    FILE_RULES,
+    KEY_RE,
+    QUESTION_FIELDS,
+    QUESTION_RULES,
+    FileContext,
+    QuestionContext,
+    check_coverage_field,
+    nonempty_str,
+)
 
 QUESTION_TYPES = tuple(_REGISTRY)
 
-RATINGS = ("low", "medium", "high", "critical")
 
 CATALOG_FILE = "iso42001-annex-a.yaml"
 CROSSWALK_GLOB = "crosswalk-*.yaml"
 EXPECTED_CONTROL_COUNT = 38
-FULL_COVERAGE_KEYS = frozenset({"iso42001-ai-vendor"})
 NOT_QUESTIONNAIRES = frozenset({"intake.yaml", "vocabulary.yaml"})
 
-KEY_RE = re.compile(r"^[a-z0-9_]+$")
 QUESTIONNAIRE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 CONTROL_REF_RE = re.compile(r"^A\.\d+\.\d+(\.\d+)?$")
 OBJECTIVE_REF_RE = re.compile(r"^A\.\d+$")
 
-QUESTIONNAIRE_FIELDS = frozenset({"key", "title", "description", "sections"})
+QUESTIONNAIRE_FIELDS = frozenset({"key", "title", "description", "coverage", "sections"})
 SECTION_FIELDS = frozenset({"key", "title", "description", "questions"})
-QUESTION_FIELDS = frozenset(
-    {
-        "key",
-        "text",
-        "help",
-        "type",
-        "options",
-        "required",
-        "allows_na",
-        "evidence_kinds",
-        "show_if",
-        "controls",
-        "weight",
-        "knockout",
-    }
-)
 
 
 @dataclass
@@ -146,31 +135,6 @@ def read_yaml(path: str | Path, filename: str | None = None) -> tuple[Any | None
 # --------------------------------------------------------------------------- small checks
 
 
-def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
-
-
-def _nonempty_str(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() != ""
-
-
-def _as_value(value: Any) -> tuple[str | None, str | None]:
-    """Coerce an option-like value to a string; returns (value, error)."""
-    if isinstance(value, bool):
-        return None, (f'YAML boolean {value!r}; quote the value (for example "yes" or "no")')
-    if isinstance(value, str):
-        if value.strip() == "":
-            return None, "must not be empty"
-        return value, None
-    if _is_number(value):
-        return str(value), None
-    return None, f"must be a string, not {type(value).__name__}"
-
-
 # --------------------------------------------------------------------------- control catalog
 
 
@@ -225,7 +189,7 @@ def _check_catalog(
     def bad(key: str | None, fld: str | None, msg: str, obj: Any = None, kind: str = "") -> None:
         problems.append(Problem(fname, key, fld, msg, line=_line_of(obj), kind=kind))
 
-    if _nonempty_str(data.get("framework")):
+    if nonempty_str(data.get("framework")):
         catalog.framework = data["framework"].strip()
     else:
         bad(None, "framework", "missing framework name", data)
@@ -246,7 +210,7 @@ def _check_catalog(
             bad(ref, "ref", "duplicate objective ref", obj, "objective")
             continue
         for fld in ("title", "summary"):
-            if not _nonempty_str(obj.get(fld)):
+            if not nonempty_str(obj.get(fld)):
                 bad(ref, fld, "missing", obj, "objective")
         catalog.objectives.append(
             {
@@ -284,7 +248,7 @@ def _check_catalog(
                 "control",
             )
         for fld in ("title", "summary"):
-            if not _nonempty_str(ctl.get(fld)):
+            if not nonempty_str(ctl.get(fld)):
                 bad(ref, fld, "missing", ctl, "control")
         catalog.controls.append(
             {
@@ -324,7 +288,7 @@ def _check_crosswalk(
         bad(None, "key", f"crosswalk key {key!r} is used by another file", data)
         return
     framework = data.get("framework")
-    if not _nonempty_str(framework):
+    if not nonempty_str(framework):
         bad(None, "framework", "missing framework name", data)
     mappings = data.get("mappings")
     if not isinstance(mappings, list):
@@ -349,7 +313,7 @@ def _check_crosswalk(
             continue
         clean: list[str] = []
         for j, r in enumerate(refs):
-            if not _nonempty_str(r):
+            if not nonempty_str(r):
                 bad(ref, f"refs[{j}]", "must be a non-empty string", m)
             else:
                 clean.append(r.strip())
@@ -373,9 +337,14 @@ def validate_questionnaire(
     data: Any,
     control_refs: set[str],
     filename: str,
-    require_full_coverage: bool,
+    require_full_coverage: bool | None = None,
 ) -> tuple[dict | None, list[Problem]]:
-    """Check one questionnaire; return (normalized, problems). normalized is None on any problem."""
+    """Check one questionnaire; return (normalized, problems). normalized is None on any problem.
+
+    What coverage of the catalog is required comes from the file's own ``coverage`` field;
+    ``require_full_coverage`` True adds "every control covered" on top (False or None: the
+    file decides).
+    """
     problems: list[Problem] = []
 
     def top(fld: str | None, msg: str) -> None:
@@ -390,7 +359,7 @@ def validate_questionnaire(
     qkey = data.get("key")
     if not isinstance(qkey, str) or not QUESTIONNAIRE_KEY_RE.match(qkey):
         top("key", f"missing or invalid questionnaire key {qkey!r} (use a-z, 0-9, - and _)")
-    if not _nonempty_str(data.get("title")):
+    if not nonempty_str(data.get("title")):
         top("title", "missing title")
     description = data.get("description", "")
     if description is None:
@@ -445,7 +414,7 @@ def validate_questionnaire(
         section_keys.add(skey)
         for extra in sorted(set(map(str, sec)) - SECTION_FIELDS):
             sbad(extra, "unknown field")
-        if not _nonempty_str(sec.get("title")):
+        if not nonempty_str(sec.get("title")):
             sbad("title", "missing title")
         sdesc = sec.get("description", "")
         if sdesc is None:
@@ -484,18 +453,18 @@ def validate_questionnaire(
 
     _check_show_if(raw_questions, filename, problems)
 
+    coverage, coverage_problems = check_coverage_field(data.get("coverage"))
+    for fld, msg in coverage_problems:
+        top(fld, msg)
     if require_full_coverage:
-        covered = {c["ref"] for q in questions for c in q["controls"]}
-        for ref in sorted(control_refs - covered, key=_ref_sort_key):
-            problems.append(
-                Problem(
-                    filename,
-                    ref,
-                    "controls",
-                    "Annex A control is not covered by any question",
-                    kind="control",
-                )
-            )
+        coverage["controls"] = "all"
+
+    def report(key, fld, msg, *, kind="question", raw=None):
+        problems.append(Problem(filename, key, fld, msg, line=_line_of(raw), kind=kind))
+
+    file_ctx = FileContext(questions, [r for r, _ in raw_questions], coverage, control_refs, report)
+    for rule in FILE_RULES:
+        rule.check(file_ctx)
 
     if problems:
         return None, problems
@@ -506,11 +475,9 @@ def validate_questionnaire(
         "sections": sections,
         "questions": questions,
     }
+    if coverage:
+        normalized["coverage"] = coverage
     return normalized, problems
-
-
-def _ref_sort_key(ref: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in ref.replace("A.", "").split("."))
 
 
 def _normalize_question(
@@ -523,6 +490,7 @@ def _normalize_question(
     first_seen: dict[str, int],
     position: str,
 ) -> dict:
+    """Run the question rules (catalog/rules.py) over one raw question; return it normalized."""
     line = _line_of(q)
     key = q.get("key")
     if not isinstance(key, str) or not KEY_RE.match(key):
@@ -550,204 +518,32 @@ def _normalize_question(
     else:
         first_seen[key] = order
 
-    def bad(fld: str | None, msg: str) -> None:
+    def report(fld: str | None, msg: str) -> None:
         problems.append(Problem(filename, key, fld, msg, line=line))
 
     for extra in sorted(set(map(str, q)) - QUESTION_FIELDS):
-        bad(extra, "unknown field")
-
-    text = q.get("text")
-    if not _nonempty_str(text):
-        bad("text", "missing question text")
-        text = ""
-    help_text = q.get("help", "")
-    if help_text is None:
-        help_text = ""
-    if not isinstance(help_text, str):
-        bad("help", "must be text")
-        help_text = ""
-
-    qtype = q.get("type")
-    if qtype not in QUESTION_TYPES:
-        bad("type", f"unknown type {qtype!r} (one of {', '.join(QUESTION_TYPES)})")
-    is_option = qtype in OPTION_TYPES
-
-    required = q.get("required", True)
-    if not isinstance(required, bool):
-        bad("required", "must be true or false")
-        required = True
-    allows_na = q.get("allows_na", False)
-    if not isinstance(allows_na, bool):
-        bad("allows_na", "must be true or false")
-        allows_na = False
-
-    options: list[dict] = []
-    raw_options = q.get("options")
-    if is_option:
-        if not isinstance(raw_options, list) or not raw_options:
-            bad("options", f"a {qtype} question needs a non-empty list of options")
-            raw_options = []
-        values_seen: set[str] = set()
-        for i, opt in enumerate(raw_options):
-            if not isinstance(opt, dict):
-                bad(f"options[{i}]", "must be a mapping with value, label and score")
-                continue
-            for extra in sorted(set(map(str, opt)) - {"value", "label", "score"}):
-                bad(f"options[{i}].{extra}", "unknown field")
-            value, err = _as_value(opt.get("value"))
-            if err:
-                bad(f"options[{i}].value", err if "value" in opt else "missing value")
-            elif value in values_seen:
-                bad(f"options[{i}].value", f"duplicate option value {value!r}")
-            else:
-                values_seen.add(value)
-            label = opt.get("label")
-            if not _nonempty_str(label):
-                bad(f"options[{i}].label", "missing label")
-                label = ""
-            score = opt.get("score")
-            if "score" not in opt or score is None:
-                bad(f"options[{i}].score", "missing score")
-                score = 0.0
-            elif not _is_number(score):
-                bad(f"options[{i}].score", f"must be a number between 0 and 1, not {score!r}")
-                score = 0.0
-            elif not 0 <= score <= 1:
-                bad(f"options[{i}].score", "must be between 0 and 1")
-            options.append(
-                {"value": value or "", "label": str(label).strip(), "score": float(score)}
-            )
-    elif raw_options not in (None, []) and qtype in FREE_TYPES:
-        bad("options", f"a {qtype} question must not have options")
-    option_values = [o["value"] for o in options]
-
-    evidence = q.get("evidence_kinds", [])
-    if evidence is None:
-        evidence = []
-    if not isinstance(evidence, list):
-        bad("evidence_kinds", "must be a list")
-        evidence = []
-    clean_evidence: list[str] = []
-    for i, kind in enumerate(evidence):
-        if kind not in EVIDENCE_KINDS:
-            bad(
-                f"evidence_kinds[{i}]",
-                f"unknown evidence kind {kind!r} (one of {', '.join(EVIDENCE_KINDS)})",
-            )
-        elif kind in clean_evidence:
-            bad(f"evidence_kinds[{i}]", f"duplicate evidence kind {kind!r}")
-        else:
-            clean_evidence.append(kind)
-
-    show_if: list[dict] | None = None
-    raw_show = q.get("show_if")
-    if raw_show is not None:
-        if not isinstance(raw_show, list) or not raw_show:
-            bad("show_if", "must be a non-empty list of {question, in} conditions")
-        else:
-            show_if = []
-            for i, cond in enumerate(raw_show):
-                if not isinstance(cond, dict):
-                    bad(f"show_if[{i}]", "must be a mapping with question and in")
-                    continue
-                for extra in sorted(set(map(str, cond)) - {"question", "in"}):
-                    bad(f"show_if[{i}].{extra}", "unknown field")
-                target = cond.get("question")
-                if not isinstance(target, str) or not target:
-                    bad(f"show_if[{i}].question", "missing question key")
-                    target = ""
-                vals = cond.get("in")
-                clean_vals: list[str] = []
-                if not isinstance(vals, list) or not vals:
-                    bad(f"show_if[{i}].in", "must be a non-empty list of option values")
-                else:
-                    for j, v in enumerate(vals):
-                        sv, err = _as_value(v)
-                        if err:
-                            bad(f"show_if[{i}].in[{j}]", err)
-                        else:
-                            clean_vals.append(sv)
-                show_if.append({"question": target, "in": clean_vals})
-
-    controls: list[dict] = []
-    raw_controls = q.get("controls", [])
-    if raw_controls is None:
-        raw_controls = []
-    if not isinstance(raw_controls, list):
-        bad("controls", "must be a list of {ref, weight}")
-        raw_controls = []
-    refs_seen: set[str] = set()
-    for i, c in enumerate(raw_controls):
-        if not isinstance(c, dict):
-            bad(f"controls[{i}]", "must be a mapping with ref and weight")
-            continue
-        for extra in sorted(set(map(str, c)) - {"ref", "weight"}):
-            bad(f"controls[{i}].{extra}", "unknown field")
-        ref = c.get("ref")
-        if not isinstance(ref, str) or ref not in control_refs:
-            bad(f"controls[{i}].ref", f"unknown Annex A control {ref!r}")
-            ref = str(ref)
-        elif ref in refs_seen:
-            bad(f"controls[{i}].ref", f"control {ref} is listed twice")
-        refs_seen.add(ref)
-        weight = c.get("weight", 1.0)
-        if not _is_number(weight):
-            bad(f"controls[{i}].weight", f"must be a number greater than 0, not {weight!r}")
-            weight = 1.0
-        elif weight <= 0:
-            bad(f"controls[{i}].weight", "must be greater than 0")
-        controls.append({"ref": ref, "weight": float(weight)})
-
-    qweight = q.get("weight", 1.0)
-    if not _is_number(qweight):
-        bad("weight", f"must be a number greater than 0, not {qweight!r}")
-        qweight = 1.0
-    elif qweight <= 0:
-        bad("weight", "must be greater than 0")
-
-    knockout: dict | None = None
-    raw_ko = q.get("knockout")
-    if raw_ko is not None:
-        if not isinstance(raw_ko, dict):
-            bad("knockout", "must be a mapping with values and min_rating")
-        else:
-            if not is_option:
-                bad("knockout", "only option questions can have a knockout")
-            for extra in sorted(set(map(str, raw_ko)) - {"values", "min_rating"}):
-                bad(f"knockout.{extra}", "unknown field")
-            vals = raw_ko.get("values")
-            clean_vals = []
-            if not isinstance(vals, list) or not vals:
-                bad("knockout.values", "must be a non-empty list of option values")
-            else:
-                for j, v in enumerate(vals):
-                    sv, err = _as_value(v)
-                    if err:
-                        bad(f"knockout.values[{j}]", err)
-                    elif is_option and sv not in option_values:
-                        bad(f"knockout.values[{j}]", f"{sv!r} is not an option of this question")
-                    else:
-                        clean_vals.append(sv)
-            rating = raw_ko.get("min_rating")
-            if rating not in RATINGS:
-                bad("knockout.min_rating", f"must be one of {', '.join(RATINGS)}, not {rating!r}")
-            knockout = {"values": clean_vals, "min_rating": rating}
-
+        report(extra, "unknown field")
+    ctx = QuestionContext(control_refs, report)
+    for rule in QUESTION_RULES:
+        ctx.normalized.update(rule.apply(q, ctx))
+    n = ctx.normalized
     return {
         "key": key,
         "section": section_key,
         "order": order,
-        "text": text.strip(),
-        "help": help_text.strip(),
-        "type": qtype,
-        "required": required,
-        "allows_na": allows_na,
-        "options": options,
-        "evidence_kinds": clean_evidence,
-        "show_if": show_if,
-        "controls": controls,
-        "weight": float(qweight),
-        "knockout": knockout,
+        "text": n["text"],
+        "help": n["help"],
+        "type": n["type"],
+        "required": n["required"],
+        "allows_na": n["allows_na"],
+        "options": n["options"],
+        "evidence_kinds": n["evidence_kinds"],
+        "show_if": n["show_if"],
+        "controls": n["controls"],
+        "weight": n["weight"],
+        "knockout": n["knockout"],
+        "score_mode": n["score_mode"],
+        "scored": n["scored"],
     }
 
 
@@ -896,9 +692,7 @@ def validate_library(root: str | Path = "questionnaires") -> list[Problem]:
                     )
                 )
             keys_seen.setdefault(key, path.name)
-        normalized, probs = validate_questionnaire(
-            data, refs, path.name, require_full_coverage=key in FULL_COVERAGE_KEYS
-        )
+        normalized, probs = validate_questionnaire(data, refs, path.name)
         problems += probs
         if normalized is not None:
             questionnaires.append(normalized)

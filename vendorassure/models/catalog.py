@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -61,6 +61,8 @@ class Questionnaire(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     sections: Mapped[list] = mapped_column(JSON, default=list)
+    # what catalog coverage the file requires: {controls: all, questions: mapped, per_control}
+    coverage: Mapped[dict] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -89,6 +91,10 @@ class Question(db.Model):
     show_if: Mapped[list | None] = mapped_column(JSON)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     knockout: Mapped[dict | None] = mapped_column(JSON)
+    # multi_choice: "mean" of the chosen options' scores, or their capped "sum"
+    score_mode: Mapped[str] = mapped_column(String(10), default="mean", server_default="mean")
+    # false: an informational option question (no score, no control)
+    scored: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="questions")
     control_links: Mapped[list[QuestionControl]] = relationship(
@@ -114,6 +120,8 @@ class Question(db.Model):
             ],
             "weight": self.weight,
             "knockout": self.knockout,
+            "score_mode": self.score_mode,
+            "scored": self.scored,
         }
 
 

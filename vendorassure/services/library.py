@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import catalog
-from ..catalog.validate import FULL_COVERAGE_KEYS
 from ..extensions import db
 from ..models import (
     Assessment,
@@ -105,6 +104,7 @@ def import_questionnaire(normalized: dict, source: str, actor=None) -> tuple[Que
         title=normalized["title"],
         description=normalized.get("description", ""),
         sections=normalized.get("sections", []),
+        coverage=normalized.get("coverage") or {},
         content_hash=digest,
         source=source,
     )
@@ -125,6 +125,8 @@ def import_questionnaire(normalized: dict, source: str, actor=None) -> tuple[Que
             show_if=q.get("show_if"),
             weight=q.get("weight", 1.0),
             knockout=q.get("knockout"),
+            score_mode=q.get("score_mode", "mean"),
+            scored=q.get("scored", True),
         )
         db.session.add(question)
         for link in q.get("controls", []):
@@ -410,7 +412,7 @@ def coverage_matrix(qn: Questionnaire) -> dict:
 def questionnaire_normalized(qn: Questionnaire) -> dict:
     """Rebuild the normalized form (catalog.validate_questionnaire's output) of a stored version."""
     questions = questions_with_controls(qn)
-    return {
+    out = {
         "key": qn.key,
         "title": qn.title,
         "description": qn.description or "",
@@ -424,6 +426,9 @@ def questionnaire_normalized(qn: Questionnaire) -> dict:
         ],
         "questions": [q.to_dict() for q in questions],
     }
+    if qn.coverage:
+        out["coverage"] = dict(qn.coverage)
+    return out
 
 
 def export_questionnaire(key: str, version: int | None = None, fmt: str = "xlsx"):
@@ -440,17 +445,6 @@ def export_questionnaire(key: str, version: int | None = None, fmt: str = "xlsx"
     return buf.getvalue(), f"{qn.key}-v{qn.version}.{fmt}"
 
 
-def _coverage_problems(normalized: dict, refs: list[str], name: str) -> list[catalog.Problem]:
-    covered = set(catalog.control_coverage(normalized))
-    return [
-        catalog.Problem(
-            name, ref, "controls", "Annex A control is not covered by any question", kind="control"
-        )
-        for ref in refs
-        if ref not in covered
-    ]
-
-
 def parse_upload(
     data: bytes, filename: str, key: str | None = None, title: str | None = None
 ) -> tuple[dict | None, list, list[str]]:
@@ -464,8 +458,7 @@ def parse_upload(
         return None, [catalog.Problem(name, None, None, message, kind="")], []
     if not data:
         return None, [catalog.Problem(name, None, None, "the file is empty", kind="")], []
-    ordered_refs = list(db.session.scalars(select(Control.ref).order_by(Control.position)))
-    refs = set(ordered_refs)
+    refs = set(db.session.scalars(select(Control.ref)))
     notes: list[str] = []
     if suffix in (".yaml", ".yml"):
         with tempfile.TemporaryDirectory(prefix="va-upload-") as folder:
@@ -479,10 +472,9 @@ def parse_upload(
                 raw["key"] = key
             if title:
                 raw["title"] = title
-        full = isinstance(raw, dict) and raw.get("key") in FULL_COVERAGE_KEYS
-        normalized, problems = catalog.validate_questionnaire(raw, refs, name, full)
+        normalized, problems = catalog.validate_questionnaire(raw, refs, name)
         return normalized, problems, notes
-    description = None
+    description = coverage = None
     if suffix == ".csv":
         # CSV has no Questionnaire sheet: the key must be given, title and description default
         # to the latest version's so that re-importing an unchanged export is a no-op.
@@ -495,13 +487,11 @@ def parse_upload(
         if current is not None:
             title = title or current.title
             description = current.description or ""
+            coverage = current.coverage or None
     normalized, problems, notes = catalog.read_questionnaire_table(
-        io.BytesIO(data), name, key, title, description=description, control_refs=refs
-    )
-    if normalized is not None and normalized["key"] in FULL_COVERAGE_KEYS:
-        problems = _coverage_problems(normalized, ordered_refs, name)
-        if problems:
-            normalized = None
+        io.BytesIO(data), name, key, title, description=description, control_refs=refs,
+        coverage=coverage,
+    )  # fmt: skip
     return normalized, problems, notes
 
 

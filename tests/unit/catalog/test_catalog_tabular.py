@@ -72,6 +72,7 @@ def test_csv_round_trip_is_exact(name, refs):
         key=original["key"],
         title=original["title"],
         description=original["description"],
+        coverage=original.get("coverage"),  # a CSV has no metadata sheet: the caller knows it
     )
     assert problems == [] and notes == []
     assert again == original
