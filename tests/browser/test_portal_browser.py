@@ -89,20 +89,20 @@ def test_invited_vendor_answers_uploads_and_sees_what_is_missing(app, make, page
     _saved(page, "iso42001_certificate_details")
 
     # N/A needs a reason before it saves.
-    na = page.locator("#q-aims_internal_audit")
+    na = page.locator("#q-privacy_impact_assessment")
     na.locator("input.na-toggle").check()
     expect(na.locator(".na-reason")).to_be_visible()
     expect(na.locator(".save-state")).to_contain_text("Say why")
-    na.locator("input[name=na_reason__aims_internal_audit]").fill(
-        "We run no AI management system yet."
+    na.locator("input[name=na_reason__privacy_impact_assessment]").fill(
+        "The product processes no personal data."
     )
-    _saved(page, "aims_internal_audit")
+    _saved(page, "privacy_impact_assessment")
     page.locator("#q-iso42001_certified").scroll_into_view_if_needed()
     _view(page, "p03a-conditional-question-shown")
     na.evaluate("el => el.scrollIntoView({block: 'center'})")
     _view(page, "p03b-na-with-reason")
-    stored = _stored(a.id, "aims_internal_audit")
-    assert stored.na and stored.na_reason == "We run no AI management system yet."
+    stored = _stored(a.id, "privacy_impact_assessment")
+    assert stored.na and stored.na_reason == "The product processes no personal data."
 
     # Evidence with full certificate details, attached to the question.
     cert = tmp_path / "iso42001-certificate.pdf"

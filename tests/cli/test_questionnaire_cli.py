@@ -54,7 +54,7 @@ def test_changed_spreadsheet_imports_as_next_version(app, db, make, tmp_path):
     book.save(path)
     result = run(app, "import", str(path), "--key", LITE)
     assert result.exit_code == 0, result.output + result.stderr
-    assert f"Loaded {LITE} as version 2 (24 questions)." in result.output
+    assert f"Loaded {LITE} as version 2 (30 questions)." in result.output
     assert versions(db, LITE) == 2
     v2 = latest_questionnaire(LITE)
     assert v2.questions[0].help == "Attach the certificate."

@@ -176,7 +176,7 @@ def test_changed_upload_becomes_next_version_and_issued_assessment_keeps_its_own
     assert fresh.questionnaire.version == 2
     assert fresh.questionnaire.questions[0].text.startswith("Do you hold")
     event = db.session.scalar(select(AuditEvent).filter_by(action="questionnaire.loaded"))
-    assert event.details == {"key": LITE, "version": 2, "questions": 24}
+    assert event.details == {"key": LITE, "version": 2, "questions": 30}
     # uploading the same change again is a no-op
     again = upload(client, lite_yaml_changed(), "lite-v2.yaml")
     assert "unchanged — already version 2" in again.get_data(as_text=True)
@@ -190,7 +190,7 @@ def test_xlsx_export_uploads_back_unchanged(client, login_as, db):
     assert exported.mimetype.endswith("spreadsheetml.sheet")
     assert f"{LITE}-v1.xlsx" in exported.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(exported.data))
-    assert book["Questions"].max_row == 25  # header + 24 questions
+    assert book["Questions"].max_row == 31  # header + 30 questions
     response = upload(client, exported.data, f"{LITE}-v1.xlsx")
     assert "unchanged — already version 1" in response.get_data(as_text=True)
     assert version_count(db, LITE) == 1
@@ -263,7 +263,7 @@ def test_preview_renders_every_question_of_the_lite_questionnaire_read_only(clie
     page = response.get_data(as_text=True)
     qn = db.session.scalar(select(Questionnaire).filter_by(key=LITE, version=1))
     keys = [q.key for q in qn.questions]
-    assert len(keys) == 24
+    assert len(keys) == 30
     rendered = re.findall(r'<div class="question" id="q-([a-z0-9_]+)"', page)
     assert rendered == keys
     for q in qn.questions:
@@ -271,7 +271,7 @@ def test_preview_renders_every_question_of_the_lite_questionnaire_read_only(clie
         for option in q.options:
             assert f'value="{option["value"]}"' in page
     # read-only: every fieldset disabled, nothing hidden, no save or submit button
-    assert page.count("<fieldset disabled") == 24
+    assert page.count("<fieldset disabled") == 30
     assert not re.search(r'<div class="question"[^>]*\bhidden\b', page)
     assert "Save answers" not in page and "Submit for review" not in page
 

@@ -134,6 +134,7 @@ class Evaluation:
     f: Figures
     plan: dict[str, Any]
     conds: np.ndarray | None = None
+    CH_checked: np.ndarray | None = None
 
 
 # ---- steps ------------------------------------------------------------------------------------
@@ -150,7 +151,8 @@ def reject_claims(c: Compiled, CH: np.ndarray, EV: np.ndarray) -> np.ndarray:
     Then "yes, with evidence the reviewer refused" never scores, opens follow-ups or escapes a
     red flag better than the honest "no".
     """
-    rejected = (EV == 0) & c.has_evidence[None, :] & answered(c, CH)
+    # only scored questions: an informational question has no worst answer to fall back to
+    rejected = (EV == 0) & (c.has_evidence & c.scored)[None, :] & answered(c, CH)
     if not rejected.any():
         return CH
     CH = CH.copy()
@@ -383,6 +385,7 @@ def evaluate(c: Compiled, x: Inputs) -> Evaluation:
     CH = reject_claims(c, x.CH, x.EV)
     known = answered(c, CH)
     VIS = visibility(c, CH) if c.has_show_if else np.ones((x.n, c.n_q), dtype=bool)
+    CH_checked = CH  # the answers the checks judged (before treat_as rewrites any)
     CH, known, VIS, check_hits, treated = apply_checks(c, CH, known, VIS, x)
     penalised = (check_hits.astype(float) @ c.CP) > 0 if len(c.checks) else np.zeros_like(VIS)
     S = answer_scores(c, CH, known, x.EV, penalised, c.model.contradiction_factor)
@@ -392,6 +395,7 @@ def evaluate(c: Compiled, x: Inputs) -> Evaluation:
     f = figures(c, S, INCL, known, x.cert_applied, x.tier, flag_hits)
     ev = Evaluation(c, x, CH, known, VIS, INCL, S, flag_hits, check_hits, penalised, treated, f, {})
     ev.conds = M
+    ev.CH_checked = CH_checked
     ev.plan = what_it_would_take(ev)
     return ev
 

@@ -57,7 +57,6 @@ class RowView:
                        & f.cap_hits[:, j][:, None], n)
             for j, cap in enumerate(c.caps)
         ]  # fmt: skip
-        self.treated = bool(ev.treated.any())
         self.cert_state = ev.x.cert_state.tolist()
         self.tier = ev.x.tier.tolist()
         self.scalars = np.stack([f.rating, f.band, f.matrix_band, f.matrix_rating], axis=1).tolist()
@@ -108,7 +107,7 @@ def explanation(ev: Evaluation, rv: RowView, a: int) -> Explanation:
     """Build the explanation of row ``a``."""
     c = ev.c
     by_q = Choices(c, ev.CH[a])
-    by_q_in = Choices(c, ev.x.CH[a]) if rv.treated else by_q
+    by_q_in = Choices(c, ev.CH_checked[a]) if ev.CH_checked is not ev.CH else by_q
 
     drivers = []
     lost_row = None

@@ -109,20 +109,23 @@ def test_xlsx_formatting(refs, tmp_path):
 
 def test_row_level_errors_name_row_and_column(refs):
     frame = questionnaire_to_frame(load("iso42001-ai-vendor-lite", refs)).astype(object)
-    frame.loc[1, "options"] = frame.loc[1, "options"].replace("=1.0", "=1.5", 1)
-    frame.loc[3, "controls"] = "A.2.2:1.0; A.99.9:1.0"
-    frame.loc[4, "required"] = "maybe"
-    frame.loc[5, "type"] = "essay"
+    # four scored questions (they have scores to spoil and controls to point elsewhere)
+    rows = [i for i in range(len(frame)) if "=1.0" in frame.loc[i, "options"]][:4]
+    a, b, c, d = rows
+    frame.loc[a, "options"] = frame.loc[a, "options"].replace("=1.0", "=1.5", 1)
+    frame.loc[b, "controls"] = "A.2.2:1.0; A.99.9:1.0"
+    frame.loc[c, "required"] = "maybe"
+    frame.loc[d, "type"] = "essay"
     _, problems, _ = read_questionnaire_table(
         to_csv_bytes(frame), "lite.csv", key="lite", title="Lite", control_refs=refs
     )
     got = {(p.line, p.field) for p in problems}
     # data row i is spreadsheet row i + 2 (header in row 1)
-    assert {(3, "options"), (5, "controls"), (6, "required"), (7, "type")} <= got
+    assert {(a + 2, "options"), (b + 2, "controls"), (c + 2, "required"), (d + 2, "type")} <= got
     assert all(p.file == "lite.csv" for p in problems)
-    by_line = {p.line: p for p in problems}
-    assert by_line[5].key == frame.loc[3, "key"]
-    assert "A.99.9" in by_line[5].message
+    by_line = {p.line: p for p in problems if p.field == "controls"}
+    assert by_line[b + 2].key == frame.loc[b, "key"]
+    assert "A.99.9" in by_line[b + 2].message
 
 
 def industry_frame():

@@ -50,6 +50,8 @@ SETTINGS = settings(
 
 
 def pick(q, best):
+    if best and q.type == "multi_choice" and q.score_mode == "sum":
+        return [o.value for o in q.options if o.score > 0]  # every safeguard counts
     o = (max if best else min)(q.options, key=lambda o: o.score)
     return [o.value] if q.type == "multi_choice" else o.value
 
@@ -84,7 +86,12 @@ def test_knockouts_sit_on_worst_options():
 def test_corner_best_answers(questions, evidence):
     answers = corner_answers(questions, best=True, evidence=evidence)
     for tier in RATINGS:
-        assert R(score(questions, answers, tier).rating) <= R("medium")
+        r = score(questions, answers, tier)
+        assert not r.red_flags and not r.caps, (tier, r.red_flags, r.caps)
+        # verified best answers never rate above medium; claims alone from a critical supplier
+        # may rate high (docs/SCORING.md §4)
+        worst = "high" if tier == "critical" and evidence == "none" else "medium"
+        assert R(r.rating) <= R(worst), (tier, evidence, r.rating, r.effectiveness)
     assert score(questions, answers, "low", VALID_CERTS).rating == "low"
 
 

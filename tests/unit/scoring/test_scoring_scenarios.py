@@ -12,11 +12,13 @@ LLM = {"model_provenance": "third_party_foundation"}
 
 
 def adequate(tier, **kw):
-    return Profile(tier=tier, kind="adequate", evidence="provided", **kw)
+    """A vendor whose practices are adequate (band adequate), its evidence reviewed."""
+    return Profile(tier=tier, kind="adequate", evidence="verified", **kw)
 
 
 def weak(tier, **kw):
-    return Profile(tier=tier, kind="weak", evidence="provided", **kw)
+    """A vendor whose practices are weak (band weak), its evidence reviewed."""
+    return Profile(tier=tier, kind="weak", evidence="verified", **kw)
 
 
 SCENARIOS = {
@@ -61,8 +63,10 @@ SCENARIOS = {
     "best answers, self-attested (nothing attached), low tier": (
         lambda: Profile(tier="low", evidence="none"), "low", None,
     ),
+    # Questionnaire v2 asks evidence on nearly every scored question: claims alone reach 0.7
+    # (adequate), and a critical supplier on unverified claims alone is high (was medium on v1).
     "best answers, self-attested, critical tier": (
-        lambda: Profile(tier="critical", evidence="none"), "medium", None,
+        lambda: Profile(tier="critical", evidence="none"), "high", None,
     ),
     "best answers, verified, high tier": (
         lambda: Profile(tier="high"), "medium", None,

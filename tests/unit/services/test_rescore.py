@@ -22,17 +22,16 @@ from vendorassure.services.scoring import (
 
 
 def _submitted(make, count=3):
-    return [
-        make.submitted(level="high" if i % 2 else "low", best=bool(i % 2))[0] for i in range(count)
-    ]
+    """A low-tier vendor with the best answers, a high-tier one, one with the worst answers..."""
+    kinds = [("low", True), ("high", True), ("low", False)]
+    return [make.submitted(level=kinds[i % 3][0], best=kinds[i % 3][1])[0] for i in range(count)]
 
 
-def _model(version="lenient-1", **changes):
-    """The default model, with a strong band rating low at every tier (a clear change)."""
+def _model(version="strict-1", **changes):
+    """The default model, with adequate controls at a low tier rating medium (a clear change)."""
     data = copy.deepcopy(yaml.safe_load((library_root() / "scoring" / "default.yaml").read_text()))
     data["version"] = version
-    for tier in data["matrix"]:
-        data["matrix"][tier]["strong"] = "low"
+    data["matrix"]["low"]["adequate"] = "medium"
     data.update(changes)
     return data
 
@@ -97,7 +96,7 @@ def test_batch_and_one_by_one_store_identical_records(make, db):
         cache["model"] = saved
     assert batch == one_by_one
     for record in batch.values():
-        assert record["columns"][-1] == "lenient-1"
+        assert record["columns"][-1] == "strict-1"
         assert len(record["controls"]) == 38 and len(record["objectives"]) == 9
 
 
@@ -106,7 +105,7 @@ def test_rescore_with_a_changed_model_stamps_every_part_with_it(make, db):
     model = load_model(_model())
     expected = {a.id: score_assessment(build_input(a), model) for a in items}
     changed = sum(1 for a in items if expected[a.id].rating != a.rating)
-    assert changed >= 1, "the critical-tier vendor with the best answers moves from medium to low"
+    assert changed >= 1, "a low-tier vendor with unverified best answers moves to medium"
     report = rescore_all(model)
     assert report.ratings_changed == changed and report.model_version == model.version
     db.session.expire_all()
