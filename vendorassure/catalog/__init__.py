@@ -5,7 +5,9 @@ No Flask or SQLAlchemy here; only the standard library, PyYAML, pandas and the E
 
 from .tabular import (
     FRAME_COLUMNS,
+    ImportTable,
     questionnaire_to_frame,
+    read_import_table,
     read_questionnaire_table,
     write_questionnaire_xlsx,
 )
@@ -28,6 +30,8 @@ from .validate import (
 __all__ = [
     "EVIDENCE_KINDS",
     "FRAME_COLUMNS",
+    "ImportTable",
+    "read_import_table",
     "OPTION_TYPES",
     "QUESTION_TYPES",
     "RATINGS",
