@@ -719,7 +719,8 @@ def _answer_kind(cell: str) -> tuple[str, bool] | None:
     text = cell.strip().lower()
     if not text:
         return None
-    tokens = {t.strip() for t in re.split(r"[/|;,]", text) if t.strip()}
+    protected = re.sub(r"\bn\s*/\s*a\b", "na", text)  # N/A must survive splitting on "/"
+    tokens = {t.strip() for t in re.split(r"[/|;,]", protected) if t.strip()}
     allows_na = bool(tokens & _NA)
     choices = tokens - _NA
     if choices and choices <= _YES | _NO | _PARTIAL:

@@ -78,11 +78,13 @@ class QuestionnaireUploadForm(Form):
     title = StringField("Title", validators=[Optional(), Length(max=200)])
     map = SelectField(
         "Mapping onto Annex A (industry spreadsheets)",
-        choices=[
-            ("suggest", "Suggest controls, then review before publishing"),
-            ("accept-above", "Accept suggestions at or above the threshold and publish"),
-            ("none", "Use only the file's own mapping column"),
-        ],
+        choices=opts(
+            [
+                ("suggest", "Suggest controls, then review before publishing"),
+                ("accept-above", "Accept suggestions at or above the threshold and publish"),
+                ("none", "Use only the file's own mapping column"),
+            ]
+        ),
         default="suggest",
     )
     threshold = DecimalField(

@@ -15,7 +15,7 @@ from ...services import users as user_service
 from ...services.errors import NotFound, ServiceError
 from ...services.library import LibraryInvalid
 from ...services.queries import page_arg
-from ..helpers import apply_errors, roles_required
+from ..helpers import apply_errors, opts, roles_required
 from ..portal.forms import KIND_LABELS
 from . import bp
 from .forms import (
@@ -292,7 +292,7 @@ def import_question_decide(import_id: int, key: str):
     """Save the controls chosen for one imported question, or leave it without a control."""
     _import(import_id)
     form = ImportDecisionForm()
-    form.controls.choices = [c.ref for c in library.control_catalog()["controls"]]
+    form.controls.choices = opts([(c.ref, c.ref) for c in library.control_catalog()["controls"]])
     if form.validate_on_submit():
         refs = list(form.controls.data or [])
         refs += [r.strip() for r in (form.other.data or "").replace(";", ",").split(",")]
