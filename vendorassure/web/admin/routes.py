@@ -235,12 +235,16 @@ def _after_import(outcome: imports.ImportOutcome):
         )
     else:
         flash(f"{qn.key}: unchanged — already version {qn.version}.", "info")
-    for note in outcome.notes[:MAX_NOTES]:
-        flash(f"Note: {note}", "info")
-    if len(outcome.notes) > MAX_NOTES:
-        flash(f"… and {len(outcome.notes) - MAX_NOTES} more notes.", "info")
-    if qn is None:
-        return redirect(url_for("admin.import_review", import_id=draft.id))
+    if draft is not None:
+        # The review page lists the importer's notes; a wall of flashes would hide the table.
+        flash(f"{len(outcome.notes)} importer notes are listed at the end of the review page.", "info")
+        if qn is None:
+            return redirect(url_for("admin.import_review", import_id=draft.id))
+    else:
+        for note in outcome.notes[:MAX_NOTES]:
+            flash(f"Note: {note}", "info")
+        if len(outcome.notes) > MAX_NOTES:
+            flash(f"… and {len(outcome.notes) - MAX_NOTES} more notes.", "info")
     return redirect(url_for("admin.questionnaire_coverage", key=qn.key, version=qn.version))
 
 
