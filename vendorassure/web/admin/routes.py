@@ -237,7 +237,9 @@ def _after_import(outcome: imports.ImportOutcome):
         flash(f"{qn.key}: unchanged — already version {qn.version}.", "info")
     if draft is not None:
         # The review page lists the importer's notes; a wall of flashes would hide the table.
-        flash(f"{len(outcome.notes)} importer notes are listed at the end of the review page.", "info")
+        flash(
+            f"{len(outcome.notes)} importer notes are listed at the end of the review page.", "info"
+        )
         if qn is None:
             return redirect(url_for("admin.import_review", import_id=draft.id))
     else:
