@@ -24,12 +24,14 @@ from vendorassure.models import (
     ControlScore,
     Evidence,
     Finding,
+    ImportQuestion,
     Invitation,
     ObjectiveScore,
     PasswordReset,
     Question,
     QuestionControl,
     Questionnaire,
+    QuestionnaireImport,
     RateLimitCounter,
     RecoveryCode,
     Reminder,
@@ -60,6 +62,8 @@ TRANSIENT = (
     PasswordReset,
     RecoveryCode,
     AuditEvent,
+    ImportQuestion,
+    QuestionnaireImport,
 )
 # Settings a test may change; they are put back after every test.
 RESTORED = (

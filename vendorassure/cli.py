@@ -88,15 +88,43 @@ def questionnaires_export(key: str, output: str, version: int | None):
 
 @questionnaires_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("threshold", required=False, type=float)
 @click.option("--key", required=True, help="Questionnaire key to store the file under.")
 @click.option("--title", default=None, help="Title (default: from the file or the latest version).")
-def questionnaires_import(file: str, key: str, title: str | None):
-    """Import a questionnaire from .xlsx, .csv or YAML as a new version (unchanged: no-op)."""
-    from .services.library import LibraryInvalid, import_upload
+@click.option(
+    "--map",
+    "map_mode",
+    type=click.Choice(["none", "suggest", "accept-above"]),
+    default="none",
+    show_default=True,
+    help="Industry spreadsheets: suggest Annex A controls for review, or accept those at or "
+    "above THRESHOLD (default 0.6) and publish.",
+)
+def questionnaires_import(
+    file: str, threshold: float | None, key: str, title: str | None, map_mode: str
+):
+    """Import a questionnaire from .xlsx, .csv or YAML as a new version (unchanged: no-op).
 
+    With --map suggest the file becomes an import awaiting review (see `questionnaires review`);
+    with --map accept-above [THRESHOLD] it is published with the suggestions at or above it."""
+    from .catalog.mapping import DEFAULT_ACCEPT_ABOVE
+    from .services.imports import import_file
+    from .services.library import LibraryInvalid
+
+    if threshold is not None and map_mode != "accept-above":
+        click.echo("Error: a THRESHOLD goes with --map accept-above.", err=True)
+        sys.exit(2)
     path = Path(file)
     try:
-        result = import_upload(None, path.read_bytes(), path.name, key=key, title=title)
+        outcome = import_file(
+            None,
+            path.read_bytes(),
+            path.name,
+            key=key,
+            title=title,
+            map_mode=map_mode,
+            threshold=DEFAULT_ACCEPT_ABOVE if threshold is None else threshold,
+        )
     except LibraryInvalid as exc:
         for note in exc.notes:
             click.echo(f"note: {note}")
@@ -107,13 +135,70 @@ def questionnaires_import(file: str, key: str, title: str | None):
     except ServiceError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(1)
-    for note in result.notes:
+    for note in outcome.notes:
         click.echo(f"note: {note}")
-    qn = result.questionnaire
-    if result.created:
+    if outcome.draft is not None:
+        _echo_mapping(outcome.draft)
+    qn = outcome.questionnaire
+    if qn is None:
+        click.echo(
+            f"Import {outcome.draft.id} of {outcome.draft.key} awaits mapping review: "
+            f"/admin/imports/{outcome.draft.id}, or `flask --app app questionnaires review "
+            f"{outcome.draft.id} --accept-above 0.6 --publish`."
+        )
+    elif outcome.created:
         click.echo(f"Loaded {qn.key} as version {qn.version} ({len(qn.questions)} questions).")
     else:
         click.echo(f"{qn.key}: unchanged — already version {qn.version}.")
+
+
+def _echo_mapping(draft) -> None:
+    from .services.imports import DECISION_LABELS, decision_counts
+
+    for q in draft.questions:
+        shown = q.controls if q.decision in ("accepted", "changed") else []
+        parts = [
+            f"{s['ref']} {s['confidence']:.2f} {s['source']}"
+            for s in q.suggestions
+            if s["ref"] in shown or (not shown and s["confidence"] >= 0.5)
+        ]
+        click.echo(f"  {q.key}: {DECISION_LABELS[q.decision]}: {'; '.join(parts) or '-'}")
+    counts = decision_counts(draft)
+    click.echo(
+        "Mapping: " + ", ".join(f"{DECISION_LABELS[d].lower()} {n}" for d, n in counts.items())
+    )
+
+
+@questionnaires_cli.command("review")
+@click.argument("import_id", type=int)
+@click.option("--accept-above", type=float, default=None, help="Accept suggestions >= this.")
+@click.option("--publish", is_flag=True, help="Publish the import as a new version.")
+@click.option(
+    "--leave-rest-unmapped",
+    is_flag=True,
+    help="With --publish: questions still to review get no control.",
+)
+def questionnaires_review(
+    import_id: int, accept_above: float | None, publish: bool, leave_rest_unmapped: bool
+):
+    """Show an import's suggested controls; accept those above a threshold; publish it."""
+    from .services import imports
+
+    try:
+        if accept_above is not None:
+            n = imports.accept_above(None, import_id, accept_above)
+            click.echo(f"Accepted the suggestions of {n} question(s) at or above {accept_above}.")
+        draft = imports.get_import(None, import_id)
+        _echo_mapping(draft)
+        if publish:
+            qn, created = imports.publish_import(None, import_id, leave_rest_unmapped)
+            if created:
+                click.echo(f"Published {qn.key} as version {qn.version}.")
+            else:
+                click.echo(f"{qn.key}: unchanged — already version {qn.version}.")
+    except ServiceError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
 
 
 @users_cli.command("create")

@@ -127,3 +127,34 @@ def test_existing_commands_still_work(app):
     result = run(app, "load")
     assert result.exit_code == 0
     assert "Unchanged:" in result.output
+
+
+FOREIGN = "tests/fixtures/foreign/ai-security-questionnaire.csv"
+
+
+def test_import_with_map_suggest_then_review_and_publish(app, db):
+    result = run(app, "import", FOREIGN, "--key", "ai-sec", "--map", "suggest")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "  aig_01_1: To review: A.2.2" in result.output
+    assert "awaits mapping review" in result.output
+    assert versions(db, "ai-sec") == 0
+    import_id = int(result.output.split("Import ")[1].split(" ")[0])
+    refused = run(app, "review", str(import_id), "--publish")
+    assert refused.exit_code == 1 and "still have suggestions to review" in refused.stderr
+    done = run(
+        app, "review", str(import_id), "--accept-above", "0.6", "--publish", "--leave-rest-unmapped"
+    )
+    assert done.exit_code == 0, done.output + done.stderr
+    assert "Published ai-sec as version 1." in done.output
+    assert versions(db, "ai-sec") == 1
+
+
+def test_import_with_map_accept_above_publishes(app, db):
+    result = run(app, "import", FOREIGN, "--key", "ai-sec", "--map", "accept-above", "0.6")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Loaded ai-sec as version 1 (322 questions)." in result.output
+    qn = latest_questionnaire("ai-sec")
+    mapped = sum(1 for q in qn.questions if q.control_links)
+    assert 170 <= mapped <= 200
+    bad = run(app, "import", FOREIGN, "--key", "ai-sec", "0.6")
+    assert bad.exit_code == 2

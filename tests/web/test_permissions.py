@@ -48,6 +48,11 @@ WEB = {
     "admin.questionnaire_preview": ("admin",),
     "admin.questionnaire_coverage": ("admin",),
     "admin.questionnaire_export": ("admin",),
+    "admin.import_review": ("admin",),
+    "admin.import_question_decide": ("admin",),
+    "admin.import_accept": ("admin",),
+    "admin.import_publish": ("admin",),
+    "admin.import_discard": ("admin",),
     "admin.control_list": STAFF,
     "procurement.vendor_list": STAFF,
     "procurement.vendor_detail": STAFF,
@@ -118,6 +123,11 @@ API = {
     "api.controls_list": STAFF,
     "api.questionnaire_export": STAFF,
     "api.questionnaire_import": ("admin",),
+    "api.questionnaire_import_get": ("admin",),
+    "api.questionnaire_import_decide": ("admin",),
+    "api.questionnaire_import_accept": ("admin",),
+    "api.questionnaire_import_publish": ("admin",),
+    "api.questionnaire_import_discard": ("admin",),
     "api.assessments_list": ALL,
     "api.assessments_create": BUYER,
     "api.assessment_get": ALL,
@@ -203,6 +213,7 @@ def world(make, db):
         "vendor": vendor,
         "user_id": contact.id,
         "token_id": 999999,
+        "import_id": 999999,
     }
 
 

@@ -79,6 +79,7 @@ class AssessmentCreate(Schema):
     questionnaire: Line
     due_date: Line
     version: Id | None = None
+    force: bool = False  # issue although scored questions are not mapped to any control
 
 
 class AssessmentQuery(Paging):
@@ -375,7 +376,7 @@ def assessments_create(body: AssessmentCreate):
             f"Vendor {body.vendor_id} does not exist.", {"vendor_id": "Unknown vendor."}
         )
     a = assessments.issue_assessment(
-        current_user(), vendor, body.questionnaire, body.due_date, body.version
+        current_user(), vendor, body.questionnaire, body.due_date, body.version, body.force
     )
     return assessment_json(a, True, assessments.progress(a))
 

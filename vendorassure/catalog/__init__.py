@@ -8,7 +8,9 @@ from .qtypes import OPTION_TYPES
 from .rules import RATINGS
 from .tabular import (
     FRAME_COLUMNS,
+    ImportTable,
     questionnaire_to_frame,
+    read_import_table,
     read_questionnaire_table,
     write_questionnaire_xlsx,
 )
@@ -28,6 +30,8 @@ from .validate import (
 __all__ = [
     "EVIDENCE_KINDS",
     "FRAME_COLUMNS",
+    "ImportTable",
+    "read_import_table",
     "OPTION_TYPES",
     "QUESTION_TYPES",
     "RATINGS",

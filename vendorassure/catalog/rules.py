@@ -191,7 +191,8 @@ class ScoreModeRule(QuestionRule):
         if mode not in SCORE_MODES:
             ctx.report("score_mode", f"must be one of {', '.join(SCORE_MODES)}, not {mode!r}")
             mode = "mean"
-        if "score_mode" in q and ctx.normalized.get("type") != "multi_choice":
+        # (a normalized question carries the default "mean" whatever its type)
+        if mode != "mean" and ctx.normalized.get("type") != "multi_choice":
             ctx.report("score_mode", "only multi_choice questions have a score_mode")
         return {"score_mode": mode}
 

@@ -18,11 +18,14 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
+from . import mapping
 from .validate import (
     Problem,
     load_control_catalog,
@@ -291,21 +294,52 @@ def _read_sheets(path_or_buffer: Any, filename: str) -> list[tuple[str, list[lis
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [("csv", [list(r) for r in csv.reader(io.StringIO(text), dialect)])]
+    return [("csv", [list(r) for r in csv.reader(io.StringIO(text), _csv_dialect(text))])]
+
+
+def _csv_dialect(text: str) -> type[csv.Dialect]:
+    """The excel dialect (``""`` escapes a quote) with the delimiter the header lines use.
+
+    csv.Sniffer guesses quoting from a sample too and once chose doublequote=False for a file
+    whose first ``""`` came after the sample, which broke a question in two; only the delimiter
+    is guessed here, from the first lines that have one."""
+    counts = dict.fromkeys(",;\t", 0)
+    for line in text.splitlines()[: HEADER_SCAN_ROWS + 5]:
+        unquoted = re.sub(r'"[^"]*"', "", line)
+        for d in counts:
+            counts[d] += unquoted.count(d)
+    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    return type(
+        "ImportDialect", (csv.excel,), {"delimiter": delimiter if counts[delimiter] else ","}
+    )
+
+
+def _default_catalog():
+    catalog, _ = load_control_catalog(DEFAULT_CONTROLS_DIR)
+    return catalog
 
 
 def _default_control_refs() -> set[str]:
-    catalog, _ = load_control_catalog(DEFAULT_CONTROLS_DIR)
-    return catalog.control_refs
+    return _default_catalog().control_refs
 
 
 def _slug(text: str, sep: str = "_") -> str:
     s = re.sub(r"[^a-z0-9]+", sep, text.lower()).strip(sep)
     return s
+
+
+@dataclass
+class ImportTable:
+    """What a spreadsheet import read: the questionnaire, what went wrong, what it assumed.
+
+    ``layout`` is ``"own"`` (our columns, read exactly) or ``"industry"``; for an industry layout
+    ``rows`` has what the mapper needs for each question (see catalog/mapping.py)."""
+
+    normalized: dict | None
+    problems: list[Problem]
+    notes: list[str]
+    layout: str = ""
+    rows: list[mapping.QuestionInput] = field(default_factory=list)
 
 
 def read_questionnaire_table(
@@ -327,12 +361,43 @@ def read_questionnaire_table(
     ``control_refs`` defaults to the shipped Annex A catalog. ``coverage`` (what a CSV cannot
     carry) is the catalog coverage the questionnaire requires; the metadata sheet's wins.
     """
+    table = read_import_table(
+        path_or_buffer, filename, key, title, description=description, control_refs=control_refs,
+        coverage=coverage,
+    )  # fmt: skip
+    return table.normalized, table.problems, table.notes
+
+
+def read_import_table(
+    path_or_buffer: str | Path | IO,
+    filename: str,
+    key: str | None = None,
+    title: str | None = None,
+    *,
+    description: str | None = None,
+    control_refs: Iterable[str] | None = None,
+    crosswalks: dict[str, dict] | None = None,
+    fallback_title: str | None = None,
+    coverage: dict | None = None,
+) -> ImportTable:
+    """Read .xlsx or .csv like :func:`read_questionnaire_table`, with the layout and mapper rows.
+
+    Title: ``title`` (a flag) wins, then the file's own (the Questionnaire sheet, or a title line
+    above an industry header), then ``fallback_title``, then the file name. ``crosswalks``
+    ({key: {framework, mappings}}) translate framework columns; they default to the shipped ones.
+    """
     name = Path(filename).name
     try:
         sheets = _read_sheets(path_or_buffer, name)
     except Exception as exc:  # noqa: BLE001 - any unreadable upload becomes a problem
-        return None, [Problem(name, None, None, f"cannot read spreadsheet: {exc}", kind="")], []
-    refs = control_refs if control_refs is not None else _default_control_refs()
+        return ImportTable(
+            None, [Problem(name, None, None, f"cannot read spreadsheet: {exc}", kind="")], []
+        )
+    if control_refs is None or crosswalks is None:
+        default = _default_catalog()
+        control_refs = default.control_refs if control_refs is None else control_refs
+        crosswalks = default.crosswalks if crosswalks is None else crosswalks
+    refs = set(control_refs)
 
     meta: dict[str, str] = {}
     for sheet_name, rows in sheets:
@@ -348,25 +413,28 @@ def read_questionnaire_table(
         header_idx = _find_own_header(rows)
         if header_idx is not None:
             qkey = key or meta.get("key") or _slug(Path(name).stem, "-") or "imported"
-            qtitle = title or meta.get("title") or Path(name).stem
+            qtitle = title or meta.get("title") or fallback_title or Path(name).stem
             qdesc = description if description is not None else meta.get("description", "")
             cov = parse_coverage(meta["coverage"]) if meta.get("coverage") else coverage
             if isinstance(cov, str):
-                return None, [Problem(name, None, "coverage", cov, kind="")], []
-            return _read_own_layout(rows, header_idx, name, qkey, qtitle, qdesc, refs, cov)
+                return ImportTable(None, [Problem(name, None, "coverage", cov, kind="")], [], "own")
+            normalized, problems, notes = _read_own_layout(
+                rows, header_idx, name, qkey, qtitle, qdesc, refs, cov
+            )
+            return ImportTable(normalized, problems, notes, "own")
 
     # 2. industry layout
     for sheet_name, rows in ordered:
         if sheet_name == META_SHEET:
             continue
-        found = _find_industry_header(rows)
+        found = _find_industry_header(rows, crosswalks)
         if found is not None:
             qkey = key or _slug(Path(name).stem, "-") or "imported"
-            qtitle = title or Path(name).stem
+            qtitle = title or found["title"] or fallback_title or Path(name).stem
             return _read_industry_layout(
-                rows, found, name, sheet_name, qkey, qtitle, description or "", refs
+                rows, found, name, sheet_name, qkey, qtitle, description or "", refs, crosswalks
             )
-    return (
+    return ImportTable(
         None,
         [
             Problem(
@@ -634,23 +702,36 @@ _ID_HEADERS = {
     "requirement id",
     "item id",
 }
-_OTHER_STANDARD_RE = re.compile(
-    r"\b(27001|27002|27017|27018|27701|soc\s*2|nist|csf|800-53|pci|hipaa|gdpr|cobit|cis)\b",
-    re.IGNORECASE,
-)
-_REF_RE = re.compile(r"(?<![\w.])([AB])\.?\s?(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?(?![\w]|\.\d)")
+_GROUP_HEADERS = {"control id", "control", "control ref", "control no", "control number"}
 
 
-def _classify(header: str) -> str | None:
+def _framework_pattern(spec: dict, key: str) -> re.Pattern:
+    """A header pattern for a crosswalk: its framework name without version or brackets."""
+    name = re.sub(r"\(.*?\)|\b\d+(\.\d+)*\b", " ", spec.get("framework", ""))
+    words = [w for w in re.split(r"\s+", name.strip()) if w]
+    alternatives = [re.escape(key.replace("-", " "))]
+    if words:
+        alternatives.append(r"\s*".join(re.escape(w) for w in words))
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _classify(header: str, crosswalks: dict[str, dict] | None = None) -> str | None:
     h = re.sub(r"\s+", " ", header.strip().lower())
     if not h:
         return None
     if h in _ID_HEADERS or re.fullmatch(r"(question|control|item|req\w*)[ _-]?(id|ref|no\.?|#)", h):
         return "id"
-    if re.search(r"guidance|help|hint|explanation|instruction|what good looks like", h):
+    for key, spec in (crosswalks or {}).items():
+        if _framework_pattern(spec, key).search(h):
+            return f"crosswalk:{key}"
+    if re.search(
+        r"guidance|help|hint|explanation|instruction|specification|what good looks like", h
+    ):
         return "help"
     if re.search(r"42001|annex|iso|mapping|mapped|control ref|controls?$", h):
         return "mapping"
+    if re.search(r"answer|response (options|type|format)|^options$|^choices$", h):
+        return "answers"
     if re.search(r"question|requirement|^text$|^ask$|^query$", h):
         return "question"
     if re.search(r"section|domain|category|area|topic|group|chapter", h):
@@ -658,11 +739,15 @@ def _classify(header: str) -> str | None:
     return None
 
 
-def _find_industry_header(rows: list[list[Any]]) -> dict[str, Any] | None:
+def _find_industry_header(
+    rows: list[list[Any]], crosswalks: dict[str, dict] | None = None
+) -> dict[str, Any] | None:
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         roles: dict[str, int] = {}
         for j, cell in enumerate(row):
-            role = _classify(_cell(cell))
+            role = _classify(_cell(cell), crosswalks)
+            if role == "id" and "id" in roles and _cell(cell).lower() in _GROUP_HEADERS:
+                role = "group"  # a second ID column such as "Control ID" groups the questions
             if role and role not in roles:
                 roles[role] = j
         if "id" in roles and "question" in roles:
@@ -670,59 +755,89 @@ def _find_industry_header(rows: list[list[Any]]) -> dict[str, Any] | None:
                 "row": i,
                 "columns": roles,
                 "names": {r: _cell(row[j]) for r, j in roles.items()},
+                "title": _title_above(rows[:i]),
             }
     return None
 
 
-def _recognise_controls(
-    cell: str, refs: set[str]
-) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-    """Annex A refs in a mapping cell, what could not be used, and Annex B refs converted."""
-    found: list[str] = []
-    unused: list[str] = []
-    converted: list[tuple[str, str]] = []
-    for segment in re.split(r"[;,\n]", cell):
-        segment = segment.strip()
-        if not segment:
-            continue
-        other = _OTHER_STANDARD_RE.search(segment) and "42001" not in segment
-        matches = list(_REF_RE.finditer(segment))
-        if other or not matches:
-            unused.append(segment)
-            continue
-        for m in matches:
-            parts = [m.group(2), m.group(3)] + ([m.group(4)] if m.group(4) else [])
-            ref = "A." + ".".join(parts)
-            if ref in refs:
-                if ref not in found:
-                    found.append(ref)
-                if m.group(1) == "B":
-                    converted.append((m.group(0), ref))
-            else:
-                unused.append(m.group(0))
-    return found, unused, converted
+def _title_above(rows: list[list[Any]]) -> str:
+    """The first line above the header that holds a single cell of text (a title line)."""
+    for row in rows:
+        cells = [_cell(c) for c in row if _cell(c)]
+        if len(cells) == 1 and len(cells[0]) <= 200:
+            return cells[0]
+    return ""
 
 
-def _read_industry_layout(rows, found, name, sheet_name, qkey, qtitle, qdesc, refs):
+_YES, _NO, _PARTIAL = {"yes", "y"}, {"no", "n"}, {"partial", "partly", "partially", "in part"}
+_NA = {"n/a", "na", "not applicable"}
+
+
+def _answer_kind(cell: str) -> tuple[str, bool] | None:
+    """(type, allows_na) for an answer-options cell, or None when it says nothing we know."""
+    text = cell.strip().lower()
+    if not text:
+        return None
+    protected = re.sub(r"\bn\s*/\s*a\b", "na", text)  # N/A must survive splitting on "/"
+    tokens = {t.strip() for t in re.split(r"[/|;,]", protected) if t.strip()}
+    allows_na = bool(tokens & _NA)
+    choices = tokens - _NA
+    if choices and choices <= _YES | _NO | _PARTIAL:
+        return ("yes_no_partial" if choices & _PARTIAL else "yes_no"), allows_na
+    if re.search(r"free text|text|comment|describe|explain", text):
+        return "long_text", False
+    if re.search(r"number|count|days|hours|percent|%", text):
+        return "number", False
+    if re.search(r"\bdate\b", text):
+        return "date", False
+    return None
+
+
+YES_NO_OPTIONS = [
+    {"value": "yes", "label": "Yes", "score": 1.0},
+    {"value": "no", "label": "No", "score": 0.0},
+]
+
+
+def _read_industry_layout(rows, found, name, sheet_name, qkey, qtitle, qdesc, refs, crosswalks):
     cols = found["columns"]
     header_line = found["row"] + 1
+    framework_cols = {r.split(":", 1)[1]: j for r, j in cols.items() if r.startswith("crosswalk:")}
     notes = [
         f"read as an industry layout: header in row {header_line} of sheet '{sheet_name}' "
         f"(ID column '{found['names']['id']}', question column '{found['names']['question']}')",
-        "every question was imported as yes_no_partial (Yes 1.0 / Partly 0.5 / No 0.0); "
-        "review the types, options and scores before use",
     ]
-    if "help" not in cols:
+    if "answers" in cols:
+        notes.append(
+            f"question types from the '{found['names']['answers']}' column: Yes / No (/ Partial) "
+            "become yes_no (yes_no_partial), N/A among the options allows N/A, free text and "
+            "numbers are kept unscored; anything else is imported as yes_no_partial"
+        )
+    else:
+        notes.append(
+            "every question was imported as yes_no_partial (Yes 1.0 / Partly 0.5 / No 0.0); "
+            "review the types, options and scores before use"
+        )
+    if "help" in cols:
+        notes.append(f"help texts from the '{found['names']['help']}' column")
+    else:
         notes.append("no guidance column found; questions have no help text")
-    if "mapping" not in cols:
+    if "mapping" not in cols and not framework_cols:
         notes.append(
             "no control mapping column found; questions were imported without Annex A controls"
+        )
+    for key in framework_cols:
+        notes.append(
+            f"'{found['names'][f'crosswalk:{key}']}' references are translated into Annex A "
+            f"controls through crosswalk-{key}.yaml"
         )
     if "section" not in cols:
         notes.append(
             "no section column found; heading rows (an ID without a question) start "
             "new sections, other questions go to section 'imported'"
         )
+    if qtitle == found["title"] and qtitle:
+        notes.append(f"title '{qtitle}' taken from the line above the header")
 
     def get(row: list[Any], role: str) -> str:
         j = cols.get(role)
@@ -733,6 +848,8 @@ def _read_industry_layout(rows, found, name, sheet_name, qkey, qtitle, qdesc, re
     used_keys: set[str] = set()
     problems: list[Problem] = []
     key_rows: dict[str, int] = {}
+    mapper_rows: list[mapping.QuestionInput] = []
+    ordered_refs = sorted(refs, key=mapping.ref_sort_key)
 
     def section_for(title_text: str) -> str:
         skey = _slug(title_text) or "imported"
@@ -759,6 +876,8 @@ def _read_industry_layout(rows, found, name, sheet_name, qkey, qtitle, qdesc, re
                 notes.append(
                     f"row {line}: '{ident}' has no question text; used as a section heading"
                 )
+            elif ident and section_cell:
+                notes.append(f"row {line}: '{ident}' has no question text; a heading row")
             else:
                 notes.append(f"row {line}: no question text; skipped")
             continue
@@ -781,32 +900,50 @@ def _read_industry_layout(rows, found, name, sheet_name, qkey, qtitle, qdesc, re
         used_keys.add(qk)
         key_rows[qk] = line
 
-        q: dict[str, Any] = {
-            "key": qk,
-            "text": text,
-            "type": "yes_no_partial",
-            "options": [dict(o) for o in INDUSTRY_OPTIONS],
-        }
+        q: dict[str, Any] = {"key": qk, "text": text}
+        kind = _answer_kind(get(row, "answers")) if "answers" in cols else None
+        qtype, allows_na = kind or ("yes_no_partial", False)
+        q["type"] = qtype
+        if qtype == "yes_no_partial":
+            q["options"] = [dict(o) for o in INDUSTRY_OPTIONS]
+        elif qtype == "yes_no":
+            q["options"] = [dict(o) for o in YES_NO_OPTIONS]
+        elif qtype in ("long_text", "number", "date"):
+            q["required"] = False
+        if allows_na:
+            q["allows_na"] = True
+        if "answers" in cols and kind is None and get(row, "answers"):
+            notes.append(
+                f"row {line}: answer options '{get(row, 'answers')}' not recognised; "
+                "imported as yes_no_partial"
+            )
         help_text = get(row, "help")
         if help_text:
             q["help"] = help_text
-        if "mapping" in cols:
-            mapping = get(row, "mapping")
-            if not mapping:
-                notes.append(f"row {line}: no control mapping; imported without controls")
-            else:
-                controls, unused, converted = _recognise_controls(mapping, refs)
-                for b_ref, a_ref in converted:
-                    notes.append(f"row {line}: Annex B reference '{b_ref}' read as control {a_ref}")
-                if controls:
-                    q["controls"] = [{"ref": c, "weight": 1.0} for c in controls]
-                    for u in unused:
-                        notes.append(
-                            f"row {line}: ignored '{u}' (not an ISO/IEC 42001 Annex A control)"
-                        )
-                else:
-                    notes.append(f"row {line}: no Annex A control recognised in '{mapping}'")
+        resolution = None
+        if "mapping" in cols or framework_cols:
+            mapping_cell = get(row, "mapping")
+            framework_cells = {
+                k: _cell(row[j]) if j < len(row) else "" for k, j in framework_cols.items()
+            }
+            resolution = mapping.resolve_refs(
+                mapping_cell, framework_cells, ordered_refs, crosswalks or {}
+            )
+            _mapping_notes(notes, line, mapping_cell, framework_cells, resolution)
+            if resolution.controls:
+                q["controls"] = [{"ref": c, "weight": 1.0} for c in resolution.controls]
         sections[skey]["questions"].append(q)
+        group = get(row, "group") or re.sub(r"[.\-_]\d+$", "", ident)
+        mapper_rows.append(
+            mapping.QuestionInput(
+                qk,
+                text,
+                help_text,
+                sections[skey]["title"],
+                group if group != ident else "",
+                resolution,
+            )
+        )
 
     raw = {
         "key": qkey,
@@ -825,15 +962,29 @@ def _read_industry_layout(rows, found, name, sheet_name, qkey, qtitle, qdesc, re
                 kind="",
             )
         )
-        return None, problems, notes
+        return ImportTable(None, problems, notes, "industry")
     normalized, vprobs = validate_questionnaire(raw, refs, name, require_full_coverage=False)
     for p in vprobs:
         if p.kind == "question" and p.key in key_rows:
             p.line = key_rows[p.key]
         problems.append(p)
     if problems:
-        return None, problems, notes
-    return normalized, [], notes
+        return ImportTable(None, problems, notes, "industry")
+    return ImportTable(normalized, [], notes, "industry", mapper_rows)
+
+
+def _mapping_notes(notes, line, mapping_cell, framework_cells, res) -> None:
+    for b_ref, a_ref in res.converted:
+        notes.append(f"row {line}: Annex B reference '{b_ref}' read as control {a_ref}")
+    for u in res.unknown:
+        notes.append(f"row {line}: unknown reference '{u}': no Annex A control found")
+    for u in res.ignored:
+        notes.append(f"row {line}: ignored '{u}' (not an ISO/IEC 42001 Annex A control)")
+    written = [c for c in (mapping_cell, *framework_cells.values()) if c]
+    if not written:
+        notes.append(f"row {line}: no control mapping; imported without controls")
+    elif not res.controls:
+        notes.append(f"row {line}: no Annex A control recognised in '{'; '.join(written)}'")
 
 
 __all__ = [
@@ -842,6 +993,8 @@ __all__ = [
     "format_options",
     "format_show_if",
     "questionnaire_to_frame",
+    "ImportTable",
+    "read_import_table",
     "read_questionnaire_table",
     "write_questionnaire_xlsx",
 ]

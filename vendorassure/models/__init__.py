@@ -12,7 +12,16 @@ from .assessments import (
     ObjectiveScore,
 )
 from .audit import AuditEvent
-from .catalog import Control, Crosswalk, Objective, Question, QuestionControl, Questionnaire
+from .catalog import (
+    Control,
+    Crosswalk,
+    ImportQuestion,
+    Objective,
+    Question,
+    QuestionControl,
+    Questionnaire,
+    QuestionnaireImport,
+)
 from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
 from .ratelimits import RateLimitCounter
@@ -37,6 +46,8 @@ __all__ = [
     "Question",
     "QuestionControl",
     "Questionnaire",
+    "QuestionnaireImport",
+    "ImportQuestion",
     "CERTIFICATE_KINDS",
     "EVIDENCE_KINDS",
     "Evidence",

@@ -136,3 +136,48 @@ class QuestionControl(db.Model):
 
     question: Mapped[Question] = relationship(back_populates="control_links")
     control: Mapped[Control] = relationship()
+
+
+class QuestionnaireImport(db.Model):
+    """An imported questionnaire awaiting mapping review; publishing it makes a version."""
+
+    __tablename__ = "questionnaire_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="review", index=True)
+    sections: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaires.id"))
+
+    questions: Mapped[list[ImportQuestion]] = relationship(
+        back_populates="questionnaire_import", order_by="ImportQuestion.position"
+    )
+    published: Mapped[Questionnaire | None] = relationship()
+
+
+class ImportQuestion(db.Model):
+    """One imported question with the mapper's suggestions and the reviewer's decision."""
+
+    __tablename__ = "import_questions"
+    __table_args__ = (UniqueConstraint("import_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_imports.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int]
+    # The normalized question without controls (catalog.validate_questionnaire's shape).
+    content: Mapped[dict] = mapped_column(JSON)
+    # Ranked [{ref, confidence, source, reason}]; confidence >= mapping.SUGGEST_CUT is suggested.
+    suggestions: Mapped[list] = mapped_column(JSON, default=list)
+    unknown_refs: Mapped[list] = mapped_column(JSON, default=list)
+    # pending (suggestions to decide), accepted, changed, dropped, unmapped (nothing suggested)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")
+    controls: Mapped[list] = mapped_column(JSON, default=list)  # the chosen refs, primary first
+
+    questionnaire_import: Mapped[QuestionnaireImport] = relationship(back_populates="questions")

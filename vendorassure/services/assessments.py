@@ -17,7 +17,7 @@ from ..scoring import AnswerIn, visible_questions
 from . import audit
 from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, StaleAnswer
-from .library import latest_questionnaire
+from .library import latest_questionnaire, unmapped_scored_questions
 from .notify import send_status_mail
 from .scoring import question_defs, score_assessment_now
 from .values import parse_date
@@ -85,9 +85,17 @@ def require_open(assessment: Assessment, doing: str = "Answers can no longer be 
 
 
 def issue_assessment(
-    actor, vendor: Vendor, questionnaire_key: str, due_date, version: int | None = None
+    actor,
+    vendor: Vendor,
+    questionnaire_key: str,
+    due_date,
+    version: int | None = None,
+    force: bool = False,
 ) -> Assessment:
-    """Issue a questionnaire to a vendor with a due date; it starts in the sent state."""
+    """Issue a questionnaire to a vendor with a due date; it starts in the sent state.
+
+    A version with scored questions mapped to no control is refused unless ``force``: their
+    answers could never move the rating."""
     require_role(actor, "procurement", "admin")
     due = _parse_due(due_date)
     if due < date.today():
@@ -100,6 +108,14 @@ def issue_assessment(
         qn = latest_questionnaire(questionnaire_key, version)
     except NotFound as exc:
         raise InvalidValues(exc.message, {"questionnaire": "Unknown questionnaire."}) from None
+    unmapped = unmapped_scored_questions(qn)
+    if unmapped and not force:
+        raise InvalidValues(
+            f"{len(unmapped)} scored question(s) of {qn.title} (version {qn.version}) are not "
+            "mapped to any Annex A control, so their answers would not change the rating (first: "
+            f"{', '.join(unmapped[:5])}). Map them in the questionnaire library, or issue anyway.",
+            {"questionnaire": "Scored questions without a control.", "unmapped": unmapped},
+        )
     assessment = Assessment(
         vendor_id=vendor.id,
         questionnaire_id=qn.id,
@@ -115,7 +131,12 @@ def issue_assessment(
         assessment,
         assessment_id=assessment.id,
         vendor_id=vendor.id,
-        details={"questionnaire": qn.key, "version": qn.version, "due_date": due.isoformat()},
+        details={
+            "questionnaire": qn.key,
+            "version": qn.version,
+            "due_date": due.isoformat(),
+            **({"issued_with_unmapped": len(unmapped)} if unmapped else {}),
+        },
     )
     transition(actor, assessment, "sent")
     carried = carry_forward(actor, assessment)

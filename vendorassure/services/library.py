@@ -409,6 +409,27 @@ def coverage_matrix(qn: Questionnaire) -> dict:
     }
 
 
+def unmapped_scored_questions(qn: Questionnaire) -> list[str]:
+    """Keys, in order, of the version's scored questions that evidence no Annex A control.
+
+    A question is scored when it is not marked informational (``scored: false``) and offers
+    options with different scores: its answer would move the rating if it were mapped. Such a
+    question without a control is a gap (one query)."""
+    linked = select(QuestionControl.question_id).where(QuestionControl.question_id == Question.id)
+    rows = db.session.execute(
+        select(Question.key, Question.type, Question.options, Question.weight)
+        .where(Question.questionnaire_id == qn.id, Question.scored.is_(True), ~linked.exists())
+        .order_by(Question.order)
+    )
+    return [
+        key
+        for key, qtype, options, weight in rows
+        if qtype in catalog.OPTION_TYPES
+        and weight > 0
+        and len({o.get("score") for o in options or []}) > 1
+    ]
+
+
 def questionnaire_normalized(qn: Questionnaire) -> dict:
     """Rebuild the normalized form (catalog.validate_questionnaire's output) of a stored version."""
     questions = questions_with_controls(qn)
@@ -458,9 +479,9 @@ def parse_upload(
         return None, [catalog.Problem(name, None, None, message, kind="")], []
     if not data:
         return None, [catalog.Problem(name, None, None, "the file is empty", kind="")], []
-    refs = set(db.session.scalars(select(Control.ref)))
     notes: list[str] = []
     if suffix in (".yaml", ".yml"):
+        refs = set(db.session.scalars(select(Control.ref)))
         with tempfile.TemporaryDirectory(prefix="va-upload-") as folder:
             path = Path(folder) / "upload.yaml"
             path.write_bytes(data)
@@ -474,25 +495,57 @@ def parse_upload(
                 raw["title"] = title
         normalized, problems = catalog.validate_questionnaire(raw, refs, name)
         return normalized, problems, notes
-    description = coverage = None
-    if suffix == ".csv":
+    table = read_table(data, name, key, title)
+    return table.normalized, table.problems, table.notes
+
+
+def read_table(
+    data: bytes, filename: str, key: str | None = None, title: str | None = None
+) -> catalog.ImportTable:
+    """Read an .xlsx or .csv upload with the catalog in the database; nothing is stored."""
+    name = Path(filename or "upload").name[:200] or "upload"
+    ordered_refs = list(db.session.scalars(select(Control.ref).order_by(Control.position)))
+    description = fallback_title = coverage = None
+    if Path(name).suffix.lower() == ".csv":
         # CSV has no Questionnaire sheet: the key must be given, title and description default
         # to the latest version's so that re-importing an unchanged export is a no-op.
         if not key:
             message = "a CSV file does not say which questionnaire it is; give the key"
-            return None, [catalog.Problem(name, None, "key", message, kind="")], notes
+            return catalog.ImportTable(
+                None, [catalog.Problem(name, None, "key", message, kind="")], []
+            )
         current = db.session.scalar(
             select(Questionnaire).filter_by(key=key).order_by(Questionnaire.version.desc()).limit(1)
         )
         if current is not None:
-            title = title or current.title
+            fallback_title = current.title
             description = current.description or ""
             coverage = current.coverage or None
-    normalized, problems, notes = catalog.read_questionnaire_table(
-        io.BytesIO(data), name, key, title, description=description, control_refs=refs,
+    return catalog.read_import_table(
+        io.BytesIO(data),
+        name,
+        key,
+        title,
+        description=description,
+        control_refs=ordered_refs,
+        crosswalks=crosswalk_mappings(),
+        fallback_title=fallback_title,
         coverage=coverage,
-    )  # fmt: skip
-    return normalized, problems, notes
+    )
+
+
+def crosswalk_mappings() -> dict[str, dict]:
+    """The crosswalks in the database as {key: {framework, mappings: {control: [refs]}}}."""
+    out: dict[str, dict] = {}
+    rows = db.session.execute(
+        select(Crosswalk.framework, Crosswalk.framework_name, Control.ref, Crosswalk.ref)
+        .join(Control, Control.id == Crosswalk.control_id)
+        .order_by(Crosswalk.framework, Control.position, Crosswalk.id)
+    )
+    for key, name, control, ref in rows:
+        spec = out.setdefault(key, {"framework": name or key, "mappings": {}})
+        spec["mappings"].setdefault(control, []).append(ref)
+    return out
 
 
 def import_upload(

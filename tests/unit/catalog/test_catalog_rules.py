@@ -60,6 +60,8 @@ def test_v2_fields_are_normalized():
     [
         (lambda q: q.update(type="single_choice", score_mode="sum"), "score_mode",
          "only multi_choice questions have a score_mode"),
+        (lambda q: q.update(type="single_choice"), "options[2].exclusive",
+         "only multi_choice options can be exclusive"),
         (lambda q: q.update(score_mode="median"), "score_mode", "must be one of mean, sum"),
         (lambda q: q["options"][2].update(exclusive="yes"), "options[2].exclusive",
          "must be true or false"),

@@ -1,5 +1,6 @@
 """Excel/CSV export and import: exact round trip, row-level errors, industry layout."""
 
+import csv
 import io
 from pathlib import Path
 
@@ -246,3 +247,84 @@ def test_formula_like_and_special_text_survives(refs, tmp_path):
     again, problems, _ = read_questionnaire_table(path, path.name, control_refs=refs)
     assert problems == []
     assert again == original
+
+
+def _late_quote_csv(delimiter: str = ",") -> bytes:
+    """A CSV whose first `""` escape comes long after the first 4 KB (csv.Sniffer's sample)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["Security questionnaire"])
+    writer.writerow([])
+    writer.writerow(["ID", "Domain", "Question", "Guidance"])
+    for i in range(1, 120):
+        writer.writerow(
+            [f"GEN-{i:03d}", "General", f"Is control number {i} in place, documented?", ""]
+        )
+    writer.writerow(
+        [
+            "GEN-120",
+            "General",
+            'Do you label outputs as "AI-generated", always?',
+            'Say "yes" only if enforced.',
+        ]
+    )
+    writer.writerow(["GEN-121", "General", "Is the last question kept?", ""])
+    return buf.getvalue().encode()
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_quote_escapes_late_in_a_large_csv_survive(refs, delimiter):
+    data = _late_quote_csv(delimiter)
+    assert data.index(b'""') > 4096
+    normalized, problems, _ = read_questionnaire_table(
+        io.BytesIO(data), "big.csv", control_refs=refs
+    )
+    assert problems == []
+    qs = normalized["questions"]
+    assert len(qs) == 121
+    assert qs[119]["text"] == 'Do you label outputs as "AI-generated", always?'
+    assert qs[119]["help"] == 'Say "yes" only if enforced.'
+    assert [s["title"] for s in normalized["sections"]] == ["General"]
+    assert normalized["title"] == "Security questionnaire"
+
+
+def test_answer_options_set_type_and_na(refs):
+    text = (
+        "ID,Question,Answer Options,Specification\n"
+        "A-1,Is there an AI policy?,Yes / No / N/A,Give the title.\n"
+        "A-2,Is it reviewed?,Yes/No/Partial,\n"
+        "A-3,Who owns it?,Free text,\n"
+        "A-4,How many days to patch?,Number of days,\n"
+        "A-5,Which tier?,Gold / Silver,\n"
+    )
+    normalized, problems, notes = read_questionnaire_table(
+        io.BytesIO(text.encode()), "opts.csv", title="Opts", control_refs=refs
+    )
+    assert problems == []
+    qs = {q["key"]: q for q in normalized["questions"]}
+    assert (qs["a_1"]["type"], qs["a_1"]["allows_na"]) == ("yes_no", True)
+    assert qs["a_1"]["help"] == "Give the title."
+    assert (qs["a_2"]["type"], qs["a_2"]["allows_na"]) == ("yes_no_partial", False)
+    assert qs["a_3"]["type"] == "long_text" and qs["a_3"]["required"] is False
+    assert qs["a_4"]["type"] == "number"
+    assert qs["a_5"]["type"] == "yes_no_partial"
+    assert any("row 6: answer options 'Gold / Silver' not recognised" in n for n in notes)
+
+
+def test_framework_column_is_translated_and_unknown_refs_reported(refs):
+    text = (
+        "ID,Requirement,ISO/IEC 42001,NIST AI RMF\n"
+        "R-1,Roles are assigned.,,GOVERN 2.1\n"
+        "R-2,Contact with authorities.,A.11.2,\n"
+        "R-3,Lifecycle is defined.,A.6.2.2 \u2013 A.6.2.4,MEASURE 2.14\n"
+    )
+    normalized, problems, notes = read_questionnaire_table(
+        io.BytesIO(text.encode()), "xw.csv", title="XW", control_refs=refs
+    )
+    assert problems == []
+    qs = {q["key"]: q for q in normalized["questions"]}
+    assert [c["ref"] for c in qs["r_1"]["controls"]] == ["A.3.2"]
+    assert qs["r_2"]["controls"] == []
+    assert [c["ref"] for c in qs["r_3"]["controls"]] == ["A.6.2.2", "A.6.2.3", "A.6.2.4"]
+    assert "row 3: unknown reference 'A.11.2': no Annex A control found" in notes
+    assert "row 4: unknown reference 'MEASURE 2.14': no Annex A control found" in notes

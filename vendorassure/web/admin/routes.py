@@ -7,17 +7,28 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from ...catalog import mapping
 from ...services import auth as auth_service
-from ...services import library
+from ...services import imports, library
 from ...services import mfa as mfa_service
 from ...services import users as user_service
 from ...services.errors import NotFound, ServiceError
 from ...services.library import LibraryInvalid
 from ...services.queries import page_arg
-from ..helpers import apply_errors, roles_required
+from ..helpers import apply_errors, opts, roles_required
 from ..portal.forms import KIND_LABELS
 from . import bp
-from .forms import ConfirmForm, QuestionnaireUploadForm, ReloadForm, UserCreateForm, UserEditForm
+from .forms import (
+    ConfirmForm,
+    ImportAcceptForm,
+    ImportDecisionForm,
+    ImportDiscardForm,
+    ImportPublishForm,
+    QuestionnaireUploadForm,
+    ReloadForm,
+    UserCreateForm,
+    UserEditForm,
+)
 
 PER_PAGE = 50
 MAX_NOTES = 25
@@ -175,6 +186,7 @@ def library_index():
         per_page=PER_PAGE,
         form=form,
         upload_form=QuestionnaireUploadForm(),
+        open_imports=imports.open_imports(),
     )
 
 
@@ -189,12 +201,14 @@ def questionnaire_upload():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = library.import_upload(
+            outcome = imports.import_file(
                 current_user,
                 upload.read(),
                 upload.filename or "upload",
                 key=form.key.data,
                 title=form.title.data,
+                map_mode=form.map.data,
+                threshold=form.threshold.data or mapping.DEFAULT_ACCEPT_ABOVE,
             )
         except LibraryInvalid as exc:
             flash(exc.message, "error")
@@ -202,22 +216,172 @@ def questionnaire_upload():
         except ServiceError as exc:
             apply_errors(form, exc)
         else:
-            qn = result.questionnaire
-            if result.created:
-                flash(
-                    f"Loaded {qn.key} as version {qn.version}. Assessments already issued keep "
-                    "the version they were issued with.",
-                    "success",
-                )
-            else:
-                flash(f"{qn.key}: unchanged — already version {qn.version}.", "info")
-            for note in result.notes[:MAX_NOTES]:
-                flash(f"Note: {note}", "info")
-            if len(result.notes) > MAX_NOTES:
-                flash(f"… and {len(result.notes) - MAX_NOTES} more notes.", "info")
-            return redirect(url_for("admin.questionnaire_coverage", key=qn.key, version=qn.version))
+            return _after_import(outcome)
     status = 422 if problems or form.errors else 200
     return render_template("admin/upload.html", form=form, problems=problems, notes=notes), status
+
+
+def _after_import(outcome: imports.ImportOutcome):
+    qn, draft = outcome.questionnaire, outcome.draft
+    if qn is None:
+        flash(
+            f"Imported {draft.key}: review the suggested Annex A controls, then publish.", "success"
+        )
+    elif outcome.created:
+        flash(
+            f"Loaded {qn.key} as version {qn.version}. Assessments already issued keep "
+            "the version they were issued with.",
+            "success",
+        )
+    else:
+        flash(f"{qn.key}: unchanged — already version {qn.version}.", "info")
+    if draft is not None:
+        # The review page lists the importer's notes; a wall of flashes would hide the table.
+        flash(
+            f"{len(outcome.notes)} importer notes are listed at the end of the review page.", "info"
+        )
+        if qn is None:
+            return redirect(url_for("admin.import_review", import_id=draft.id))
+    else:
+        for note in outcome.notes[:MAX_NOTES]:
+            flash(f"Note: {note}", "info")
+        if len(outcome.notes) > MAX_NOTES:
+            flash(f"… and {len(outcome.notes) - MAX_NOTES} more notes.", "info")
+    return redirect(url_for("admin.questionnaire_coverage", key=qn.key, version=qn.version))
+
+
+def _import(import_id: int):
+    try:
+        return imports.get_import(current_user, import_id)
+    except NotFound as exc:
+        abort(404, exc.message)
+
+
+@bp.get("/imports/<int:import_id>")
+@roles_required("admin")
+def import_review(import_id: int):
+    """List an import's questions with the suggested Annex A controls, to accept, change or drop."""
+    draft = _import(import_id)
+    decision = request.args.get("decision", "")
+    if decision not in imports.DECISIONS:
+        decision = ""
+    page = page_arg(request.args)
+    questions, total = imports.import_questions(draft, decision or None, page, PER_PAGE)
+    catalog = library.control_catalog()
+    return render_template(
+        "admin/import_review.html",
+        draft=draft,
+        questions=questions,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        decision=decision,
+        counts=imports.decision_counts(draft),
+        labels=imports.DECISION_LABELS,
+        titles={c.ref: c.title for c in catalog["controls"]},
+        cut=mapping.SUGGEST_CUT,
+        accept_form=ImportAcceptForm(),
+        decision_form=ImportDecisionForm(),
+        publish_form=ImportPublishForm(),
+        discard_form=ImportDiscardForm(),
+    )
+
+
+def _back(import_id: int):
+    args = {k: v for k, v in request.args.items() if k in ("decision", "page")}
+    return redirect(url_for("admin.import_review", import_id=import_id, **args))
+
+
+@bp.post("/imports/<int:import_id>/questions/<key>")
+@roles_required("admin")
+def import_question_decide(import_id: int, key: str):
+    """Save the controls chosen for one imported question, or leave it without a control."""
+    _import(import_id)
+    form = ImportDecisionForm()
+    form.controls.choices = opts([(c.ref, c.ref) for c in library.control_catalog()["controls"]])
+    if form.validate_on_submit():
+        refs = list(form.controls.data or [])
+        refs += [r.strip() for r in (form.other.data or "").replace(";", ",").split(",")]
+        refs = [r for r in refs if r]
+        action = "drop" if form.drop.data else "set"
+        try:
+            imports.decide_questions(
+                current_user, import_id, [{"key": key, "action": action, "controls": refs}]
+            )
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            done = "left without a control" if action == "drop" or not refs else "mapped to "
+            flash(f"{key} {done}{', '.join(refs) if action == 'set' else ''}.", "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return _back(import_id)
+
+
+@bp.post("/imports/<int:import_id>/accept")
+@roles_required("admin")
+def import_accept(import_id: int):
+    """Accept every suggestion still to review at or above a confidence threshold."""
+    _import(import_id)
+    form = ImportAcceptForm()
+    if form.validate_on_submit():
+        try:
+            n = imports.accept_above(current_user, import_id, float(form.threshold.data))
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                f"Accepted the suggestions of {n} question(s) at or above "
+                f"{float(form.threshold.data):.2f}.",
+                "success",
+            )
+    else:
+        for errors in form.errors.values():
+            flash(f"Threshold: {' '.join(errors)}", "error")
+    return _back(import_id)
+
+
+@bp.post("/imports/<int:import_id>/publish")
+@roles_required("admin")
+def import_publish(import_id: int):
+    """Publish the reviewed import as the next version of its questionnaire."""
+    _import(import_id)
+    form = ImportPublishForm()
+    if not form.validate_on_submit():
+        return _back(import_id)
+    try:
+        qn, created = imports.publish_import(
+            current_user, import_id, leave_rest_unmapped=form.leave_rest_unmapped.data
+        )
+    except LibraryInvalid as exc:
+        flash(exc.message, "error")
+        for problem in exc.problems[:20]:
+            flash(problem, "error")
+        return _back(import_id)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return _back(import_id)
+    if created:
+        flash(f"Published {qn.key} as version {qn.version}.", "success")
+    else:
+        flash(f"{qn.key}: unchanged — already version {qn.version}.", "info")
+    return redirect(url_for("admin.questionnaire_coverage", key=qn.key, version=qn.version))
+
+
+@bp.post("/imports/<int:import_id>/discard")
+@roles_required("admin")
+def import_discard(import_id: int):
+    """Set an import aside without publishing it."""
+    _import(import_id)
+    if ImportDiscardForm().validate_on_submit():
+        try:
+            draft = imports.discard_import(current_user, import_id)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return _back(import_id)
+        flash(f"Import of {draft.key} discarded; nothing was published.", "info")
+    return redirect(url_for("admin.library_index"))
 
 
 def _version(key: str, version: int):
@@ -260,6 +424,7 @@ def questionnaire_coverage(key: str, version: int):
         "admin/questionnaire_coverage.html",
         qn=qn,
         matrix=library.coverage_matrix(qn),
+        unmapped_scored=library.unmapped_scored_questions(qn),
         section_titles={s["key"]: s.get("title", s["key"]) for s in qn.sections or []},
     )
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import Form
@@ -49,6 +57,7 @@ class ContactForm(Form):
 class IssueForm(Form):
     questionnaire = SelectField("Questionnaire", validators=[DataRequired()])
     due_date = DateField("Due date", validators=[DataRequired(message="Pick a due date.")])
+    force = BooleanField("Issue even if some scored questions are not mapped to a control")
     submit = SubmitField("Issue assessment")
 
 

@@ -141,7 +141,11 @@ def assessment_issue(vendor_id: int):
     if form.validate_on_submit():
         try:
             a = assessments.issue_assessment(
-                current_user, vendor, form.questionnaire.data, form.due_date.data
+                current_user,
+                vendor,
+                form.questionnaire.data,
+                form.due_date.data,
+                force=form.force.data,
             )
         except ServiceError as exc:
             flash(exc.message, "error")
