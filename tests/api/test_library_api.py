@@ -24,7 +24,7 @@ def test_export_then_import_unchanged_is_a_no_op(make, api):
     assert r.status_code == 200 and r.headers["Content-Disposition"].startswith("attachment")
     back = _upload(admin, r.data, "lite.xlsx")
     assert back.status_code == 200, back.get_json()
-    assert back.get_json()["created"] is False and back.get_json()["version"] == 1
+    assert back.get_json()["created"] is False and back.get_json()["version"] == 2
 
 
 def test_changed_yaml_becomes_a_new_version_and_a_broken_one_stores_nothing(make, api):
@@ -32,16 +32,16 @@ def test_changed_yaml_becomes_a_new_version_and_a_broken_one_stores_nothing(make
     data = yaml.safe_load((library_root() / "iso42001-ai-vendor-lite.yaml").read_text())
     data["title"] = data["title"] + " (2027)"
     r = _upload(admin, yaml.safe_dump(data).encode(), "lite.yaml")
-    assert r.status_code == 201 and r.get_json()["version"] == 2
+    assert r.status_code == 201 and r.get_json()["version"] == 3
     data["sections"][0]["questions"][0]["controls"] = [{"ref": "A.99.9", "weight": 1}]
     bad = _upload(admin, yaml.safe_dump(data).encode(), "lite.yaml")
     assert bad.status_code == 422
     assert any("A.99.9" in p for p in bad.get_json()["error"]["fields"]["problems"])
     listing = admin.get("/questionnaires").get_json()["items"]
-    assert [q["version"] for q in listing if q["key"] == "iso42001-ai-vendor-lite"] == [2]
+    assert [q["version"] for q in listing if q["key"] == "iso42001-ai-vendor-lite"] == [3]
     assert (
         api(make.user("risk"))
-        .get("/questionnaires/iso42001-ai-vendor-lite/export?version=1")
+        .get("/questionnaires/iso42001-ai-vendor-lite/export?version=2")
         .status_code
         == 200
     )

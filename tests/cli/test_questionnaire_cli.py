@@ -31,8 +31,8 @@ def test_export_then_import_is_a_round_trip(app, db, tmp_path):
         assert path.exists()
         result = run(app, "import", str(path), "--key", key)
         assert result.exit_code == 0, result.output + result.stderr
-        assert f"{key}: unchanged — already version 1." in result.output
-        assert versions(db, key) == 1
+        assert f"{key}: unchanged — already version 2." in result.output
+        assert versions(db, key) == 2
 
 
 def test_csv_export_then_import_is_a_round_trip(app, db, tmp_path):
@@ -40,7 +40,7 @@ def test_csv_export_then_import_is_a_round_trip(app, db, tmp_path):
     assert run(app, "export", LITE, "-o", str(path)).exit_code == 0
     result = run(app, "import", str(path), "--key", LITE)
     assert result.exit_code == 0, result.output + result.stderr
-    assert "unchanged — already version 1" in result.output
+    assert "unchanged — already version 2" in result.output
 
 
 def test_changed_spreadsheet_imports_as_next_version(app, db, make, tmp_path):
@@ -54,15 +54,15 @@ def test_changed_spreadsheet_imports_as_next_version(app, db, make, tmp_path):
     book.save(path)
     result = run(app, "import", str(path), "--key", LITE)
     assert result.exit_code == 0, result.output + result.stderr
-    assert f"Loaded {LITE} as version 2 (30 questions)." in result.output
-    assert versions(db, LITE) == 2
+    assert f"Loaded {LITE} as version 3 (30 questions)." in result.output
+    assert versions(db, LITE) == 3
     v2 = latest_questionnaire(LITE)
     assert v2.questions[0].help == "Attach the certificate."
     db.session.expire_all()
-    assert db.session.get(Assessment, issued.id).questionnaire.version == 1
+    assert db.session.get(Assessment, issued.id).questionnaire.version == 2
     # exporting version 1 still gives the original
     old = tmp_path / "v1.xlsx"
-    assert run(app, "export", LITE, "-o", str(old), "--version", "1").exit_code == 0
+    assert run(app, "export", LITE, "-o", str(old), "--version", "2").exit_code == 0
     first = openpyxl.load_workbook(old)["Questions"]
     assert first.cell(row=2, column=header.index("help") + 1).value != "Attach the certificate."
 
@@ -79,7 +79,7 @@ def test_csv_import_with_a_row_error_prints_row_and_column(app, db, tmp_path):
     problem = next(line for line in result.stderr.splitlines() if "lite.csv:6:" in line)
     assert "options" in problem and "between 0 and 1" in problem
     assert "nothing was loaded" in result.stderr
-    assert versions(db, LITE) == 1
+    assert versions(db, LITE) == 2
 
 
 def test_import_of_an_industry_layout_prints_the_notes(app, db, tmp_path):

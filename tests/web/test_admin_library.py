@@ -89,14 +89,16 @@ def test_library_lists_versions_question_counts_and_usage(client, login_as, make
     login_as("admin")
     page = client.get("/admin/library").get_data(as_text=True)
     for key in (FULL, LITE):
-        qn = db.session.scalar(select(Questionnaire).filter_by(key=key))
+        qn = db.session.scalar(
+            select(Questionnaire).filter_by(key=key).order_by(Questionnaire.version.desc()).limit(1)
+        )
         count = db.session.scalar(
             select(func.count()).select_from(Question).where(Question.questionnaire_id == qn.id)
         )
         row = re.search(rf'<section class="card" id="q-{key}">.*?</section>', page, re.S).group(0)
         assert f'<td class="num">{count}</td>' in row
-        assert f"/admin/questionnaires/{key}/v/1/preview" in row
-        assert f"/admin/questionnaires/{key}/v/1/coverage" in row
+        assert f"/admin/questionnaires/{key}/v/2/preview" in row
+        assert f"/admin/questionnaires/{key}/v/2/coverage" in row
     lite = re.search(rf'<section class="card" id="q-{LITE}">.*?</section>', page, re.S).group(0)
     assert "2 assessments" in lite and "2 open" in lite
     full = re.search(rf'<section class="card" id="q-{FULL}">.*?</section>', page, re.S).group(0)
@@ -151,8 +153,8 @@ def test_unchanged_upload_is_a_no_op(client, login_as, db):
     before = version_count(db, LITE)
     response = upload(client, (ROOT / f"{LITE}.yaml").read_bytes(), "lite.yaml")
     assert response.status_code == 200
-    assert "unchanged — already version 1" in response.get_data(as_text=True)
-    assert version_count(db, LITE) == before == 1
+    assert "unchanged — already version 2" in response.get_data(as_text=True)
+    assert version_count(db, LITE) == before == 2
     assert loaded_events(db) == 0
 
 
@@ -165,40 +167,40 @@ def test_changed_upload_becomes_next_version_and_issued_assessment_keeps_its_own
     login_as("admin")
     response = upload(client, lite_yaml_changed(), "lite-v2.yaml")
     assert response.status_code == 200
-    assert f"Loaded {LITE} as version 2" in response.get_data(as_text=True)
-    assert version_count(db, LITE) == 2
+    assert f"Loaded {LITE} as version 3" in response.get_data(as_text=True)
+    assert version_count(db, LITE) == 3
     db.session.expire_all()
     kept = db.session.get(Assessment, issued.id)
     assert kept.questionnaire_id == old_id
-    assert kept.questionnaire.version == 1
+    assert kept.questionnaire.version == 2
     assert "Does your organization hold" in kept.questionnaire.questions[0].text
     fresh = make.assessment(vendor, LITE)
-    assert fresh.questionnaire.version == 2
+    assert fresh.questionnaire.version == 3
     assert fresh.questionnaire.questions[0].text.startswith("Do you hold")
     event = db.session.scalar(select(AuditEvent).filter_by(action="questionnaire.loaded"))
-    assert event.details == {"key": LITE, "version": 2, "questions": 30}
+    assert event.details == {"key": LITE, "version": 3, "questions": 30}
     # uploading the same change again is a no-op
     again = upload(client, lite_yaml_changed(), "lite-v2.yaml")
-    assert "unchanged — already version 2" in again.get_data(as_text=True)
-    assert version_count(db, LITE) == 2
+    assert "unchanged — already version 3" in again.get_data(as_text=True)
+    assert version_count(db, LITE) == 3
 
 
 def test_xlsx_export_uploads_back_unchanged(client, login_as, db):
     login_as("admin")
-    exported = client.get(f"/admin/questionnaires/{LITE}/v/1/export.xlsx")
+    exported = client.get(f"/admin/questionnaires/{LITE}/v/2/export.xlsx")
     assert exported.status_code == 200
     assert exported.mimetype.endswith("spreadsheetml.sheet")
-    assert f"{LITE}-v1.xlsx" in exported.headers["Content-Disposition"]
+    assert f"{LITE}-v2.xlsx" in exported.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(exported.data))
     assert book["Questions"].max_row == 31  # header + 30 questions
-    response = upload(client, exported.data, f"{LITE}-v1.xlsx")
-    assert "unchanged — already version 1" in response.get_data(as_text=True)
-    assert version_count(db, LITE) == 1
+    response = upload(client, exported.data, f"{LITE}-v2.xlsx")
+    assert "unchanged — already version 2" in response.get_data(as_text=True)
+    assert version_count(db, LITE) == 2
 
 
 def test_csv_upload_row_error_names_row_and_column(client, login_as, db):
     login_as("admin")
-    csv = client.get(f"/admin/questionnaires/{LITE}/v/1/export.csv").data
+    csv = client.get(f"/admin/questionnaires/{LITE}/v/2/export.csv").data
     frame = pd.read_csv(io.BytesIO(csv), dtype=str, keep_default_na=False)
     frame.loc[2, "controls"] = "Z.9.9:1.0"  # frame row 2 is spreadsheet row 4 (header is row 1)
     broken = frame.to_csv(index=False).encode()
@@ -212,7 +214,7 @@ def test_csv_upload_row_error_names_row_and_column(client, login_as, db):
 
 def test_csv_upload_needs_a_key(client, login_as, db):
     login_as("admin")
-    csv = client.get(f"/admin/questionnaires/{LITE}/v/1/export.csv").data
+    csv = client.get(f"/admin/questionnaires/{LITE}/v/2/export.csv").data
     response = upload(client, csv, "lite.csv")
     assert response.status_code == 422
     assert "give the key" in response.get_data(as_text=True)
@@ -223,7 +225,7 @@ def test_csv_upload_needs_a_key(client, login_as, db):
 
 def test_coverage_matrix_of_full_questionnaire_covers_38_of_38(client, login_as, db):
     login_as("admin")
-    response = client.get(f"/admin/questionnaires/{FULL}/v/1/coverage")
+    response = client.get(f"/admin/questionnaires/{FULL}/v/2/coverage")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "38 of 38 controls covered" in page
@@ -250,7 +252,7 @@ def test_full_questionnaire_missing_a_control_is_refused(client, login_as, db):
     response = upload(client, data, "full.yaml")
     assert response.status_code == 422
     assert dropped in response.get_data(as_text=True)
-    assert version_count(db, FULL) == 1
+    assert version_count(db, FULL) == 2
 
 
 # --- preview -----------------------------------------------------------------------------------
@@ -258,10 +260,10 @@ def test_full_questionnaire_missing_a_control_is_refused(client, login_as, db):
 
 def test_preview_renders_every_question_of_the_lite_questionnaire_read_only(client, login_as, db):
     login_as("admin")
-    response = client.get(f"/admin/questionnaires/{LITE}/v/1/preview")
+    response = client.get(f"/admin/questionnaires/{LITE}/v/2/preview")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    qn = db.session.scalar(select(Questionnaire).filter_by(key=LITE, version=1))
+    qn = db.session.scalar(select(Questionnaire).filter_by(key=LITE, version=2))
     keys = [q.key for q in qn.questions]
     assert len(keys) == 30
     rendered = re.findall(r'<div class="question" id="q-([a-z0-9_]+)"', page)
@@ -287,10 +289,10 @@ def test_preview_of_unknown_version_is_404(client, login_as):
 ADMIN_PAGES = [
     "/admin/library",
     "/admin/library/upload",
-    f"/admin/questionnaires/{LITE}/v/1/preview",
-    f"/admin/questionnaires/{LITE}/v/1/coverage",
-    f"/admin/questionnaires/{LITE}/v/1/export.xlsx",
-    f"/admin/questionnaires/{LITE}/v/1/export.csv",
+    f"/admin/questionnaires/{LITE}/v/2/preview",
+    f"/admin/questionnaires/{LITE}/v/2/coverage",
+    f"/admin/questionnaires/{LITE}/v/2/export.xlsx",
+    f"/admin/questionnaires/{LITE}/v/2/export.csv",
 ]
 
 

@@ -696,6 +696,11 @@ def validate_library(root: str | Path = "questionnaires") -> list[Problem]:
         problems += probs
         if normalized is not None:
             questionnaires.append(normalized)
+    for path in sorted((root / "history").glob("*.yaml")):  # earlier versions, kept as they were
+        data, probs = read_yaml(path)
+        problems += probs
+        if data is not None:
+            problems += validate_questionnaire(data, refs, f"history/{path.name}")[1]
     problems += _validate_vocabulary(root / "vocabulary.yaml")
     intake, _ = read_yaml(root / "intake.yaml") if (root / "intake.yaml").exists() else (None, [])
     for path in sorted((root / "scoring").glob("*.yaml")):

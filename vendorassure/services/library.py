@@ -160,6 +160,9 @@ def load_library(root: Path | None = None, actor=None) -> LoadReport:
         for path in catalog.questionnaire_files(root):
             data, _ = catalog.read_yaml(str(path))
             normalized, _ = catalog.validate_questionnaire(data, refs, path.name, False)
+            for old in _history_to_load(root, normalized["key"], refs):
+                qn, _ = import_questionnaire(old, f"history/{old['key']}", actor)
+                report.created.append(f"{qn.key} v{qn.version}")
             qn, created = import_questionnaire(normalized, path.name, actor)
             (report.created if created else report.unchanged).append(f"{qn.key} v{qn.version}")
         db.session.commit()
@@ -168,6 +171,20 @@ def load_library(root: Path | None = None, actor=None) -> LoadReport:
         raise
     _cache().clear()
     return report
+
+
+def _history_to_load(root: Path, key: str, refs: set[str]) -> list[dict]:
+    """Earlier versions kept under history/ (``KEY.vN.yaml``), oldest first: loaded only into a
+    library that has no version of the questionnaire yet, so version numbers agree everywhere."""
+    if db.session.scalar(select(Questionnaire.id).filter_by(key=key).limit(1)) is not None:
+        return []
+    out = []
+    for path in sorted((root / "history").glob(f"{key}.v*.yaml"),
+                       key=lambda p: int(p.stem.rsplit(".v", 1)[-1])):  # fmt: skip
+        data, _ = catalog.read_yaml(str(path))
+        normalized, _ = catalog.validate_questionnaire(data, refs, path.name)
+        out.append(normalized)
+    return out
 
 
 def _cache() -> dict:

@@ -48,15 +48,17 @@ def test_library_versions_counts_questions_and_assessments(make, db):
     db.session.commit()
     library.import_upload(make.user("admin"), lite_bytes("Short v2"), "lite.yaml")
     rows, total = library.library_versions(1, 50)
-    assert total == 3
+    # the shipped library: version 1 (history/) and 2 of each, then the upload as version 3
+    assert total == 5
     by = {(r["questionnaire"].key, r["questionnaire"].version): r for r in rows}
-    assert [k for k in by] == [(FULL, 1), (LITE, 2), (LITE, 1)]
-    assert by[(LITE, 1)]["assessment_count"] == 2 and by[(LITE, 1)]["open_count"] == 1
-    assert by[(LITE, 2)]["assessment_count"] == 0
-    assert by[(LITE, 2)]["latest"] and not by[(LITE, 1)]["latest"] and by[(FULL, 1)]["latest"]
-    assert by[(LITE, 1)]["question_count"] == by[(LITE, 2)]["question_count"] == 30
-    page2, _ = library.library_versions(2, 2)
-    assert [(r["questionnaire"].key, r["questionnaire"].version) for r in page2] == [(LITE, 1)]
+    assert [k for k in by] == [(FULL, 2), (FULL, 1), (LITE, 3), (LITE, 2), (LITE, 1)]
+    assert by[(LITE, 2)]["assessment_count"] == 2 and by[(LITE, 2)]["open_count"] == 1
+    assert by[(LITE, 3)]["assessment_count"] == 0 and by[(LITE, 1)]["assessment_count"] == 0
+    assert by[(LITE, 3)]["latest"] and not by[(LITE, 2)]["latest"] and by[(FULL, 2)]["latest"]
+    assert by[(LITE, 2)]["question_count"] == by[(LITE, 3)]["question_count"] == 30
+    assert by[(LITE, 1)]["question_count"] == 24  # version 1 as it was
+    page3, _ = library.library_versions(3, 2)
+    assert [(r["questionnaire"].key, r["questionnaire"].version) for r in page3] == [(LITE, 1)]
 
 
 def test_library_versions_uses_two_queries_whatever_the_size(make, db):
@@ -68,7 +70,7 @@ def test_library_versions_uses_two_queries_whatever_the_size(make, db):
         rows, _ = library.library_versions(1, 50)
         for r in rows:
             (r["questionnaire"].title, r["question_count"], r["assessment_count"])
-    assert len(rows) == 5
+    assert len(rows) == 7
     assert len(statements) == 2, statements
 
 
@@ -87,7 +89,7 @@ def test_stored_version_rebuilds_to_the_same_content_hash(db, key):
 def test_unchanged_upload_stores_nothing_and_audits_nothing(make, db):
     admin = make.user("admin")
     result = library.import_upload(admin, lite_bytes(), "lite.yaml")
-    assert not result.created and result.questionnaire.version == 1
+    assert not result.created and result.questionnaire.version == 2
     assert (
         db.session.scalar(
             select(func.count()).select_from(AuditEvent).filter_by(action="questionnaire.loaded")
@@ -100,12 +102,12 @@ def test_changed_upload_is_next_version_audited_and_issued_assessment_keeps_its_
     issued = make.assessment(make.vendor(), LITE)
     admin = make.user("admin")
     result = library.import_upload(admin, lite_bytes("Short, revised"), "lite.yaml")
-    assert result.created and result.questionnaire.version == 2
+    assert result.created and result.questionnaire.version == 3
     assert result.questionnaire.source == "upload: lite.yaml"
     event_ = db.session.scalar(select(AuditEvent).filter_by(action="questionnaire.loaded"))
-    assert event_.actor_id == admin.id and event_.details["version"] == 2
+    assert event_.actor_id == admin.id and event_.details["version"] == 3
     db.session.expire_all()
-    assert db.session.get(Assessment, issued.id).questionnaire.version == 1
+    assert db.session.get(Assessment, issued.id).questionnaire.version == 2
 
 
 def test_invalid_upload_raises_with_located_problems_and_stores_nothing(make, db):
@@ -143,8 +145,8 @@ def test_parse_upload_refuses_unknown_types_and_empty_files(db):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_export_reads_back_to_the_same_questionnaire(db, fmt):
-    data, filename = library.export_questionnaire(LITE, 1, fmt)
-    assert filename == f"{LITE}-v1.{fmt}"
+    data, filename = library.export_questionnaire(LITE, 2, fmt)
+    assert filename == f"{LITE}-v2.{fmt}"
     normalized, problems, notes = library.parse_upload(data, filename, key=LITE)
     assert problems == [] and notes == []
     assert catalog.content_hash(normalized) == library.latest_questionnaire(LITE).content_hash
