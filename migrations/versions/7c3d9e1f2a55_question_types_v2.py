@@ -1,4 +1,4 @@
-"""questionnaire v2 fields: coverage, score_mode, scored
+"""questionnaire v2 fields: coverage, score_mode, scored; answers reused across questionnaires
 
 Revision ID: 7c3d9e1f2a55
 Revises: 9019ba65871d
@@ -22,6 +22,8 @@ def upgrade():
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('score_mode', sa.String(length=10), server_default='mean', nullable=False))
         batch_op.add_column(sa.Column('scored', sa.Boolean(), server_default=sa.true(), nullable=False))
+    with op.batch_alter_table('answers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reused_from', sa.JSON(), nullable=True))
     # the shipped full questionnaire always required every control to be covered
     op.execute("UPDATE questionnaires SET coverage = '{\"controls\": \"all\"}' WHERE key = 'iso42001-ai-vendor'")
     op.execute("UPDATE questionnaires SET coverage = '{}' WHERE coverage IS NULL")
@@ -30,6 +32,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('answers', schema=None) as batch_op:
+        batch_op.drop_column('reused_from')
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.drop_column('scored')
         batch_op.drop_column('score_mode')

@@ -79,6 +79,16 @@ def test_confirm_carried_forward_through_the_api(app, make, api):
     r = client.post(f"/assessments/{second.id}/answers/confirm", {})
     assert r.status_code == 200 and r.get_json()["missing"] == []
     assert client.post(f"/assessments/{second.id}/submit").status_code == 200
+    assert all(a["reused_from"] is None for a in items)  # same questionnaire: carried, not reused
+
+    # A questionnaire of another key gets the same answers as suggestions that say where from.
+    full = make.assessment(vendor, "iso42001-ai-vendor")
+    got = client.get(f"/assessments/{full.id}/answers").get_json()
+    got = got["items"] if isinstance(got, dict) and "items" in got else got
+    reused = {a["question_key"]: a["reused_from"] for a in got if a["reused_from"]}
+    assert reused["ai_policy"]["question"] == "ai_policy"
+    assert reused["ai_policy"]["questionnaire"] == first.questionnaire.title
+    assert 0.33 <= reused["ai_policy"]["similarity"] <= 1.0 + 1e-9
 
 
 def test_threads_hide_internal_notes_from_vendors(app, make, api):

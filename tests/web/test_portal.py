@@ -213,14 +213,72 @@ def test_carry_forward_prefills_and_blocks_submit_until_confirmed(app, make, cli
     assert second.status == "submitted"
 
 
-def test_carry_forward_only_from_a_completed_assessment_of_the_same_key(app, make):
+def test_carry_forward_only_from_the_vendors_own_answers(app, make):
     vendor = make.vendor()
     contact = make.user("vendor", vendor=vendor)
     _completed(make, vendor, contact)
-    other_key = make.assessment(vendor, "iso42001-ai-vendor")
-    assert assessments.answer_map(other_key) == {}
     other_vendor = make.vendor()
     assert assessments.answer_map(make.assessment(other_vendor, LITE)) == {}
+    assert assessments.answer_map(make.assessment(other_vendor, "iso42001-ai-vendor")) == {}
+
+
+# --- answers reused from another questionnaire -----------------------------------------------
+
+
+def test_lite_answers_are_suggested_into_the_full_questionnaire_and_count_once_confirmed(
+    app, make, client
+):
+    vendor = make.vendor()
+    contact = make.user("vendor", vendor=vendor)
+    lite = _completed(make, vendor, contact)
+    old = assessments.answer_map(lite)
+    full = make.assessment(vendor, "iso42001-ai-vendor")
+    suggested = assessments.answer_map(full)
+    assert set(suggested) == set(old)  # the 30 lite questions, each under its own key
+    for key, answer in suggested.items():
+        assert answer.carried_forward and answer.value == old[key].value
+        assert answer.reused_from["assessment"] == lite.id
+        assert answer.reused_from["question"] == key
+        assert answer.reused_from["text"] == old[key].question.text
+    progress = assessments.progress(full)
+    assert progress["unconfirmed"] == len(suggested) and progress["answered_required"] == 0
+    events = [e.action for e in audit_events(full)]
+    assert "assessment.answers_reused" in events
+
+    login(client, contact)
+    page = client.get(f"/portal/assessments/{full.id}").get_data(as_text=True)
+    assert "suggested from another questionnaire — please confirm" in page
+    assert f"in {lite.questionnaire.title}" in page
+
+    # Confirming keeps where the answer came from; changing it makes it the vendor's own.
+    assessments.confirm_carried_forward(contact, full, ["ai_accountable_owner"])
+    assert suggested["ai_policy"].value == "yes"
+    assessments.save_answer(contact, full, "ai_policy", "partial")
+    now = assessments.answer_map(full)
+    kept, changed = now["ai_accountable_owner"], now["ai_policy"]
+    assert not kept.carried_forward and kept.reused_from["question"] == "ai_accountable_owner"
+    assert not changed.carried_forward and changed.reused_from is None
+    assert assessments.progress(full)["unconfirmed"] == len(suggested) - 2
+
+
+def audit_events(assessment):
+    from vendorassure.models import AuditEvent
+
+    return db.session.scalars(
+        select(AuditEvent).filter_by(assessment_id=assessment.id).order_by(AuditEvent.id)
+    ).all()
+
+
+def test_reuse_never_reads_another_vendors_answers_nor_an_unsubmitted_draft(app, make):
+    vendor, rival = make.vendor(), make.vendor()
+    rival_contact = make.user("vendor", vendor=rival)
+    _completed(make, rival, rival_contact)
+    assert assessments.answer_map(make.assessment(vendor, "iso42001-ai-vendor")) == {}
+
+    contact = make.user("vendor", vendor=vendor)
+    draft = make.assessment(vendor, LITE)
+    answer_all(contact, draft)  # answered but never submitted
+    assert assessments.answer_map(make.assessment(vendor, "iso42001-ai-vendor")) == {}
 
 
 # --- clarification threads -------------------------------------------------------------------

@@ -85,6 +85,9 @@ class Answer(db.Model):
     review_state: Mapped[str] = mapped_column(String(20), default="none")
     review_note: Mapped[str] = mapped_column(Text, default="")
     carried_forward: Mapped[bool] = mapped_column(default=False)
+    # a suggestion taken from an answer to another questionnaire (counts once confirmed):
+    # {assessment, questionnaire, question, text, similarity}
+    reused_from: Mapped[dict | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": lock_version}
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..catalog.qtypes import AnswerRejected, question_type
+from ..catalog.reuse import suggest_reuse
 from ..extensions import db
 from ..models import RATINGS, VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
 from ..models._base import utcnow
@@ -179,7 +180,7 @@ def carry_forward(actor, assessment: Assessment) -> int:
         .limit(1)
     )
     if source is None:
-        return 0
+        return reuse_answers(actor, assessment)
     questions = {q.key: q for q in assessment.questionnaire.questions}
     copied = []
     for qkey, old in answer_map(source).items():
@@ -213,6 +214,71 @@ def carry_forward(actor, assessment: Assessment) -> int:
             details={"from_assessment": source.id, "questions": copied},
         )
     return len(copied)
+
+
+REUSE_FROM = ("submitted", "under_review", "completed")
+
+
+def reuse_answers(actor, assessment: Assessment) -> int:
+    """Suggest answers from the vendor's latest answered assessment of another questionnaire,
+    matched by meaning (catalog/reuse.py). They are marked as suggestions and count only once
+    the vendor confirms each, as carried-forward answers do. The caller commits."""
+    source = db.session.scalar(
+        select(Assessment)
+        .join(Assessment.questionnaire)
+        .where(
+            Assessment.vendor_id == assessment.vendor_id,
+            Assessment.status.in_(REUSE_FROM),
+            Assessment.id != assessment.id,
+            Questionnaire.key != assessment.questionnaire.key,
+        )
+        .order_by(Assessment.submitted_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+    if source is None:
+        return 0
+    old = answer_map(source)
+    src_questions = [q.to_dict() for q in source.questionnaire.questions]
+    texts = {q["key"]: q["text"] for q in src_questions}
+    targets = {q.key: q for q in assessment.questionnaire.questions}
+    suggestions = suggest_reuse(
+        [q.to_dict() for q in targets.values()],
+        src_questions,
+        {k: {"value": a.value, "na": a.na, "na_reason": a.na_reason} for k, a in old.items()
+         if a.na or a.value not in (None, "", [])},
+    )  # fmt: skip
+    for s in suggestions:
+        db.session.add(
+            Answer(
+                assessment_id=assessment.id,
+                question_id=targets[s.target].id,
+                value=s.value,
+                na=s.na,
+                na_reason=s.na_reason,
+                answered_by_id=old[s.source].answered_by_id,
+                carried_forward=True,
+                reused_from={
+                    "assessment": source.id,
+                    "questionnaire": source.questionnaire.title,
+                    "question": s.source,
+                    "text": texts.get(s.source, ""),
+                    "similarity": s.similarity,
+                },
+            )
+        )
+    if suggestions:
+        audit.record(
+            actor,
+            "assessment.answers_reused",
+            assessment,
+            assessment_id=assessment.id,
+            vendor_id=assessment.vendor_id,
+            details={
+                "from_assessment": source.id,
+                "questions": {s.target: s.source for s in suggestions},
+            },
+        )
+    return len(suggestions)
 
 
 def unconfirmed_keys(assessment: Assessment, answers: dict[str, Answer] | None = None) -> list:
@@ -323,6 +389,7 @@ def answer_dict(answer: Answer | None, key: str) -> dict:
             "updated_at": None,
             "answered_by": None,
             "carried_forward": False,
+            "reused_from": None,
         }
     return {
         "question_key": key,
@@ -334,6 +401,7 @@ def answer_dict(answer: Answer | None, key: str) -> dict:
         "updated_at": answer.updated_at.isoformat() + "Z" if answer.updated_at else None,
         "answered_by": answer.answered_by.email if answer.answered_by else None,
         "carried_forward": answer.carried_forward,
+        "reused_from": answer.reused_from,
     }
 
 
@@ -377,6 +445,8 @@ def save_answer(
     if answer is None:
         answer = Answer(assessment_id=assessment.id, question_id=question.id)
         db.session.add(answer)
+    if answer.reused_from and (stored != answer.value or bool(na) != answer.na):
+        answer.reused_from = None  # the vendor's own answer now, not the suggestion
     answer.value = stored
     answer.na = bool(na)
     answer.na_reason = (na_reason or "").strip() if na else ""
