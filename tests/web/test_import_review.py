@@ -122,3 +122,37 @@ def test_shipped_questionnaires_have_no_unmapped_scored_question(db):
 
     for key in ("iso42001-ai-vendor", "iso42001-ai-vendor-lite"):
         assert unmapped_scored_questions(latest_questionnaire(key)) == []
+
+
+def test_an_imported_questionnaire_is_prefilled_from_the_vendors_answers_to_ours(client, make, db):
+    from tests.conftest import login
+    from tests.helpers import answer_all
+    from vendorassure.services import assessments
+
+    admin = make.user("admin")
+    imports.import_file(admin, CSV, "ai.csv", key="ai-security", map_mode="accept-above")
+    vendor = make.vendor()
+    contact = make.user("vendor", vendor=vendor)
+    ours = make.assessment(vendor, "iso42001-ai-vendor")
+    answer_all(contact, ours)
+    assessments.submit_assessment(contact, ours)
+
+    theirs = assessments.issue_assessment(
+        make.user("procurement"), vendor, "ai-security", date.today() + timedelta(days=20),
+        force=True,
+    )  # fmt: skip
+    suggested = assessments.answer_map(theirs)
+    assert len(suggested) >= 8
+    assert suggested["sta_04_2"].reused_from["question"] == "ip_indemnity"
+    # our best option ("outputs and training data") is the top of their Yes / Partial / No scale
+    assert assessments.answer_map(ours)["ip_indemnity"].value == "outputs_and_training"
+    assert suggested["sta_04_2"].value == "yes"
+    assert all(a.carried_forward for a in suggested.values())
+    assert assessments.progress(theirs)["unconfirmed"] == len(suggested)
+
+    login(client, contact)
+    page = client.get(f"/portal/assessments/{theirs.id}").get_data(as_text=True)
+    assert page.count("suggested from another questionnaire — please confirm") == len(suggested)
+    r = client.post(f"/portal/assessments/{theirs.id}/confirm")
+    assert r.status_code == 302
+    assert assessments.progress(theirs)["unconfirmed"] == 0
