@@ -155,3 +155,6 @@ def register(app) -> None:
     from .cli_scoring import scoring_cli
 
     app.cli.add_command(scoring_cli)
+    from .cli_evidence import evidence_cli
+
+    app.cli.add_command(evidence_cli)
