@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from vendorassure import create_app
-from vendorassure.config import account_settings
+from vendorassure.config import account_settings, deployment_settings
 from vendorassure.extensions import db as _db
 from vendorassure.models import (
     Answer,
@@ -25,6 +25,7 @@ from vendorassure.models import (
     Evidence,
     Finding,
     Invitation,
+    Job,
     ObjectiveScore,
     PasswordReset,
     Question,
@@ -47,6 +48,7 @@ PG_SERVER = os.environ.get(
 )
 # Rows of these tables are removed after every test, children first.
 TRANSIENT = (
+    Job,
     RateLimitCounter,
     Reminder,
     Comment,
@@ -68,6 +70,7 @@ RESTORED = (
     "PASSWORD_RESET_RATE_LIMIT",
     "PASSWORD_HASH_METHOD",
     *account_settings({}).keys(),
+    *deployment_settings({}).keys(),
 )
 
 

@@ -158,3 +158,10 @@ def register(app) -> None:
     from .cli_evidence import evidence_cli
 
     app.cli.add_command(evidence_cli)
+    from .cli_jobs import jobs_cli, worker
+
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker)
+    from .cli_audit import audit_cli
+
+    app.cli.add_command(audit_cli)

@@ -15,6 +15,7 @@ from .audit import AuditEvent
 from .catalog import Control, Crosswalk, Objective, Question, QuestionControl, Questionnaire
 from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
+from .jobs import JOB_STATUSES, Job
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
@@ -43,6 +44,8 @@ __all__ = [
     "FINDING_STATUSES",
     "SEVERITIES",
     "Finding",
+    "JOB_STATUSES",
+    "Job",
     "RateLimitCounter",
     "REMINDER_STAGES",
     "Reminder",
