@@ -90,6 +90,7 @@ def test_json_log_lines_carry_the_request_id(app, client):
     logger = logging.getLogger("vendorassure.request")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    logger.disabled = False  # alembic's fileConfig (the migration tests) disables loggers
     try:
         client.get("/healthz", headers={"X-Request-ID": "req-42"})
     finally:

@@ -43,7 +43,8 @@ def sweep(now: datetime) -> int:
 
     if backend() != "rq":
         return 0
-    stale = now - timedelta(seconds=current_app.config["JOBS_TIMEOUT_SECONDS"] + 60)
+    # RQ stops a job at its timeout; a row still running at twice that lost its worker.
+    stale = now - timedelta(seconds=2 * current_app.config["JOBS_TIMEOUT_SECONDS"])
     # A worker that died mid-run leaves its row running; give it back (or give up) after timeout.
     dead = db.session.scalars(
         select(Job).where(Job.status == "running", Job.started_at < stale).with_for_update()
