@@ -189,12 +189,14 @@ def healthz():
     return jsonify({"status": "ok"})
 
 
-def _check(fn) -> str:
+def _check(name: str, fn) -> str:
     try:
         fn()
         return "ok"
     except Exception as exc:  # noqa: BLE001  (any failure means not ready; say which)
-        return f"error: {type(exc).__name__}: {str(exc)[:200]}"
+        # The answer is public: the kind of failure only; hosts and details go to the log.
+        current_app.logger.warning("readiness: %s failed: %s", name, exc)
+        return f"error: {type(exc).__name__}"
 
 
 def _database() -> None:
@@ -231,9 +233,9 @@ def readyz():
     cfg = current_app.config
     uses_redis = bool(cfg.get("REDIS_URL") or cfg.get("JOBS_REDIS_URL"))
     checks = {
-        "database": _check(_database),
-        "redis": _check(_redis) if uses_redis else "not configured",
-        "store": _check(_store),
+        "database": _check("database", _database),
+        "redis": _check("redis", _redis) if uses_redis else "not configured",
+        "store": _check("store", _store),
     }
     ready = all(v in ("ok", "not configured") for v in checks.values())
     response = jsonify({"status": "ready" if ready else "not ready", "checks": checks})

@@ -23,7 +23,7 @@ from vendorassure.services import vendors as vendor_service
 CALLS: list[int] = []
 
 
-@jobs.job("test.flaky", max_attempts=3)
+@jobs.job("test.flaky", "Flaky test job", max_attempts=3)
 def flaky(fail_times: int) -> dict:
     """Fail the first `fail_times` calls (a test job)."""
     CALLS.append(1)

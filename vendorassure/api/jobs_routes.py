@@ -86,6 +86,7 @@ def export_get(job_id: int):
     "GET",
     "The finished workbook (409 while it is being prepared)",
     STAFF_ROLES,
+    responses={409: "Still being prepared, or the export failed"},
     produces=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
 )
 def export_download(job_id: int):

@@ -27,6 +27,7 @@ class JobType:
     func: Callable
     max_attempts: int
     description: str
+    label: str
     # Arguments kept on the ledger once the job is done; None keeps all. Mail bodies carry
     # single-use links (invitations, password resets) and must not outlive their delivery.
     keep_args: tuple[str, ...] | None = None
@@ -35,12 +36,12 @@ class JobType:
 REGISTRY: dict[str, JobType] = {}
 
 
-def job(name: str, max_attempts: int = 1, keep_args: tuple[str, ...] | None = None):
-    """Register a function as a job type; its keyword arguments must be JSON values."""
+def job(name: str, label: str, max_attempts: int = 1, keep_args: tuple[str, ...] | None = None):
+    """Register a function as a job type (label: what people read); arguments are JSON values."""
 
     def decorator(func):
         doc = (func.__doc__ or name).strip().splitlines()[0]
-        REGISTRY[name] = JobType(name, func, max_attempts, doc, keep_args)
+        REGISTRY[name] = JobType(name, func, max_attempts, doc, label, keep_args)
         return func
 
     return decorator

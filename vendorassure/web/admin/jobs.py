@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...jobs import registry
 from ...models import JOB_STATUSES
 from ...services import jobs as job_service
 from ...services.errors import ServiceError
@@ -48,6 +49,7 @@ def job_list():
         depth=_queue_depth(),
         backend=current_app.config["JOBS_BACKEND"],
         form=ConfirmForm(),
+        labels={name: kind.label for name, kind in registry().items()},
     )
 
 
