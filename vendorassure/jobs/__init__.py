@@ -79,7 +79,10 @@ def enqueue(name: str, *, key: str | None = None, requested_by=None, **args) -> 
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # another process enqueued the same key first
-        return db.session.scalar(select(Job).filter_by(key=key))
+        first = db.session.scalar(select(Job).filter_by(key=key)) if key else None
+        if first is None:
+            raise
+        return first
     dispatch(row)
     return row
 
