@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve venv setup test test-sqlite test-pg test-fast fuzz lint format bench clean
+.PHONY: run serve worker venv setup test test-sqlite test-pg test-fast test-cluster fuzz lint format bench clean
 
 venv: $(VENV)/.installed
 
@@ -28,6 +28,10 @@ serve: venv
 	@echo "VendorAssure on http://$(HOST):$(PORT)"
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c python:vendorassure.gunicorn_conf --workers 2 --access-logfile - app:app
 
+# Background jobs from Redis (JOBS_BACKEND=rq and REDIS_URL set); not needed for make run.
+worker: venv
+	$(FLASK) worker
+
 test: venv
 	$(BIN)/pytest -q
 
@@ -35,6 +39,11 @@ test-sqlite: test
 
 test-pg: venv
 	VA_TEST_DB=postgresql $(BIN)/pytest -q
+
+# Two app hosts, PostgreSQL + Redis, an S3-compatible store and nginx, each in a network
+# namespace of its own; one app host is killed mid-load (root; a few minutes).
+test-cluster: venv
+	VA_CLUSTER=1 $(BIN)/pytest -q -s -p no:cacheprovider tests/cluster
 
 test-fast: venv
 	$(BIN)/pytest -q -m "not browser"

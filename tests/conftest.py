@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from vendorassure import create_app
-from vendorassure.config import account_settings
+from vendorassure.config import account_settings, deployment_settings
 from vendorassure.extensions import db as _db
 from vendorassure.models import (
     Answer,
@@ -26,6 +26,7 @@ from vendorassure.models import (
     Finding,
     ImportQuestion,
     Invitation,
+    Job,
     ObjectiveScore,
     PasswordReset,
     Question,
@@ -44,11 +45,14 @@ from vendorassure.services.auth import create_user, issue_api_token
 from vendorassure.services.library import intake_definition, load_library
 
 PASSWORD = "correct horse battery"
+# The cluster test builds network namespaces as root and takes minutes: `make test-cluster`.
+collect_ignore_glob = [] if os.environ.get("VA_CLUSTER") else ["cluster/*"]
 PG_SERVER = os.environ.get(
     "VA_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 # Rows of these tables are removed after every test, children first.
 TRANSIENT = (
+    Job,
     RateLimitCounter,
     Reminder,
     Comment,
@@ -72,6 +76,7 @@ RESTORED = (
     "PASSWORD_RESET_RATE_LIMIT",
     "PASSWORD_HASH_METHOD",
     *account_settings({}).keys(),
+    *deployment_settings({}).keys(),
 )
 
 

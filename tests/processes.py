@@ -88,3 +88,37 @@ def redis_server():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def moto_s3_server(host: str = "127.0.0.1"):
+    """A standalone S3-compatible server (moto's server mode) on a free loopback port; yield its
+    endpoint URL. Credentials are any pair; the environment of the caller is left alone."""
+    binary = Path(sys.executable).parent / "moto_server"
+    if not binary.exists():
+        raise RuntimeError('moto_server is not installed: pip install "moto[server]"')
+    port = free_port()
+    proc = subprocess.Popen(  # noqa: S603
+        [str(binary), "-H", host, "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection((host, port), timeout=0.5):
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("moto_server did not start")
+            time.sleep(0.1)
+        yield f"http://{host}:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

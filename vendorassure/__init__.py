@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     # The browser drops the cookie at the absolute lifetime too; the server checks both anyway.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     register_extensions(app)
+    register_observability(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -104,6 +105,13 @@ def register_extensions(app: Flask) -> None:
         from flask import g
 
         g.pop("_login_user", None)
+
+
+def register_observability(app: Flask) -> None:
+    from .observability import bp, register
+
+    register(app)
+    app.register_blueprint(bp)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -240,3 +240,13 @@ def register(app) -> None:
     from .cli_scoring import scoring_cli
 
     app.cli.add_command(scoring_cli)
+    from .cli_evidence import evidence_cli
+
+    app.cli.add_command(evidence_cli)
+    from .cli_jobs import jobs_cli, worker
+
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker)
+    from .cli_audit import audit_cli
+
+    app.cli.add_command(audit_cli)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 
 # Scripts only from this site and never inline; inline style attributes are allowed (progress
@@ -119,6 +120,8 @@ def load_settings(instance_path: str) -> dict:
     """Read every setting from the environment; defaults keep data under instance/."""
     env = os.environ
     inst = Path(instance_path)
+    if env.get("VA_ENV", "").strip().lower() == "production":
+        check_production_env(env)
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
@@ -167,6 +170,7 @@ def load_settings(instance_path: str) -> dict:
         "PER_PAGE_MAX": 200,
         **review_settings(env),
         **account_settings(env),
+        **deployment_settings(env),
     }
 
 
@@ -237,4 +241,75 @@ def account_settings(env) -> dict:
         "OIDC_CLOCK_SKEW_SECONDS": int(env.get("OIDC_CLOCK_SKEW_SECONDS") or 60),
         "OIDC_TIMEOUT_SECONDS": int(env.get("OIDC_TIMEOUT_SECONDS") or 10),
         "SSO_ONLY_STAFF": _bool(env.get("SSO_ONLY_STAFF")),
+    }
+
+
+MIN_SECRET_LENGTH = 32
+
+
+def check_production_env(env) -> None:
+    """Refuse to start in production without a real SECRET_KEY from the environment.
+
+    Every app host must sign cookies with the same key; one generated into a host's own
+    instance/ folder would sign users out whenever the balancer picks another host."""
+    key = env.get("SECRET_KEY") or ""
+    if len(key) < MIN_SECRET_LENGTH:
+        raise RuntimeError(
+            "VA_ENV=production needs SECRET_KEY in the environment, the same on every host, "
+            f"at least {MIN_SECRET_LENGTH} characters (e.g. python3 -c "
+            "'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+def _choice(value: str | None, name: str, choices: tuple[str, ...]) -> str:
+    value = (value or choices[0]).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _delays(value: str | None) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in (value or "10,60,300").split(",") if x.strip())
+    except ValueError:
+        raise ValueError(
+            f"JOBS_RETRY_DELAYS: expected seconds like 10,60,300, got {value!r}"
+        ) from None
+
+
+def deployment_settings(env) -> dict:
+    """Evidence store, background jobs, schedule, logs, metrics (docs/OPERATIONS.md)."""
+    return {
+        "ENV": _choice(env.get("VA_ENV"), "VA_ENV", ("development", "production")),
+        # Evidence: unset keeps files under EVIDENCE_DIR; s3://bucket/prefix uses object storage.
+        "EVIDENCE_STORE": env.get("EVIDENCE_STORE") or None,
+        "EVIDENCE_S3_ENDPOINT_URL": env.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+        "EVIDENCE_S3_REGION": env.get("EVIDENCE_S3_REGION") or env.get("AWS_REGION") or None,
+        # Server-side encryption of every object: AES256 (S3-managed keys), aws:kms, or none.
+        "EVIDENCE_S3_SSE": {"none": "", "": "AES256"}.get(
+            (env.get("EVIDENCE_S3_SSE") or "").strip().lower(), env.get("EVIDENCE_S3_SSE") or ""
+        ),
+        "EVIDENCE_S3_KMS_KEY_ID": env.get("EVIDENCE_S3_KMS_KEY_ID") or "",
+        # stream: the app sends the bytes; presigned: a redirect to a short-lived store URL.
+        "EVIDENCE_DOWNLOADS": _choice(
+            env.get("EVIDENCE_DOWNLOADS"), "EVIDENCE_DOWNLOADS", ("stream", "presigned")
+        ),
+        "EVIDENCE_PRESIGN_SECONDS": int(env.get("EVIDENCE_PRESIGN_SECONDS") or 300),
+        # Background jobs: inprocess runs each job at once in the calling process; rq queues it
+        # in Redis (JOBS_REDIS_URL, else REDIS_URL) for `flask --app app worker`.
+        "JOBS_BACKEND": _choice(env.get("JOBS_BACKEND"), "JOBS_BACKEND", ("inprocess", "rq")),
+        "JOBS_REDIS_URL": env.get("JOBS_REDIS_URL") or None,
+        "JOBS_QUEUE": env.get("JOBS_QUEUE") or "vendorassure",
+        "JOBS_RETRY_DELAYS": _delays(env.get("JOBS_RETRY_DELAYS")),
+        "JOBS_TIMEOUT_SECONDS": int(env.get("JOBS_TIMEOUT_SECONDS") or 900),
+        # The worker's schedule: due-date reminders once a day at this UTC time.
+        "REMINDERS_AT": env.get("REMINDERS_AT") or "07:15",
+        "SCHEDULER_ENABLED": _bool(env.get("SCHEDULER_ENABLED"), True),
+        "EXPORT_TTL_HOURS": int(env.get("EXPORT_TTL_HOURS") or 24),
+        # Behind a load balancer: how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
+        "PROXY_HOPS": int(env.get("PROXY_HOPS") or 0),
+        "LOG_FORMAT": _choice(env.get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        "METRICS_ENABLED": _bool(env.get("METRICS_ENABLED")),
+        "HOST_NAME": env.get("HOST_NAME") or socket.gethostname(),
     }

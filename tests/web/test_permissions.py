@@ -94,6 +94,15 @@ WEB = {
     "main.vendor_overview": STAFF,
     "main.portfolio_export": STAFF,
     "main.evidence_pack_export": STAFF,
+    "main.export_list": STAFF,
+    "main.export_status": STAFF,
+    "main.export_download": STAFF,
+    "admin.job_list": ("admin",),
+    "admin.job_retry": ("admin",),
+    "admin.rescore_request": ("admin",),
+    "ops.healthz": PUBLIC,
+    "ops.readyz": PUBLIC,
+    "ops.metrics_text": PUBLIC,
     "main.vendor_findings": ("vendor",),
     "main.vendor_finding_plan": ("vendor",),
 }
@@ -167,6 +176,13 @@ API = {
     "api.library_upload": ("vendor",),
     "api.evidence_attach": ("vendor",),
     "api.evidence_replace": ("vendor",),
+    "api.export_create": STAFF,
+    "api.export_get": STAFF,
+    "api.export_download": STAFF,
+    "api.rescore_create": ("admin",),
+    "api.jobs_list": ("admin",),
+    "api.job_get": ("admin",),
+    "api.job_retry": ("admin",),
 }
 
 
@@ -214,6 +230,7 @@ def world(make, db):
         "user_id": contact.id,
         "token_id": 999999,
         "import_id": 999999,
+        "job_id": 999999,
     }
 
 

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (each module registers its routes on bp)
     account_routes,
     findings_routes,
+    jobs_routes,
     library_routes,
     portal_routes,
     reports_routes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, redirect, request, stream_with_context
 from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,7 +19,6 @@ from ..services.errors import BadInput, InvalidValues, NotFound
 from ..services.filetypes import ALLOWED
 from ..services.queries import name_contains, paginate
 from ..services.scoring import explained_score
-from ..storage import get_storage
 from .core import (
     Count,
     Id,
@@ -579,19 +578,26 @@ def evidence_delete(evidence_id: int):
     "Download the file (as an attachment)",
     ANY,
     produces=tuple(ALLOWED.values()),
+    responses={302: "Redirect to a short-lived pre-signed URL (EVIDENCE_DOWNLOADS=presigned)"},
 )
 def evidence_download(evidence_id: int):
     ev = access.get_evidence(current_user(), evidence_id)
-    return send_evidence(ev)
+    response = send_evidence(ev)
+    return response, response.status_code
 
 
 def send_evidence(ev) -> Response:
-    """Serve an evidence file as an attachment that browsers will not sniff or render."""
-    data = get_storage().read(ev.storage_key)
-    response = Response(data, mimetype=ev.media_type)
-    response.headers.set("Content-Disposition", "attachment", filename=ev.original_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    """Serve an evidence file as an attachment that browsers will not sniff or render: streamed
+    from the store, or a redirect to a short-lived pre-signed URL where the store gives one."""
+    url, chunks = evidence.open_evidence(ev)
+    if url is not None:
+        response = redirect(url, 302)
+    else:
+        response = Response(stream_with_context(chunks), mimetype=ev.media_type)
+        response.headers["Content-Length"] = str(ev.size)
+        response.headers.set("Content-Disposition", "attachment", filename=ev.original_name)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

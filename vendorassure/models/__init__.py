@@ -24,6 +24,7 @@ from .catalog import (
 )
 from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
+from .jobs import JOB_STATUSES, Job
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
@@ -54,6 +55,8 @@ __all__ = [
     "FINDING_STATUSES",
     "SEVERITIES",
     "Finding",
+    "JOB_STATUSES",
+    "Job",
     "RateLimitCounter",
     "REMINDER_STAGES",
     "Reminder",

@@ -66,3 +66,10 @@ class InvalidValues(ServiceError):
 
 class MissingAnswers(InvalidValues):
     code = "missing_answers"
+
+
+class Unavailable(ServiceError):
+    """A service the use case needs (the evidence store, the job queue) cannot be reached."""
+
+    status = 503
+    code = "unavailable"

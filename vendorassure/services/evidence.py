@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import CERTIFICATE_KINDS, EVIDENCE_KINDS, VENDOR_OPEN, Assessment, Evidence, Question
 from ..models._base import utcnow
-from ..storage import get_storage
+from ..storage import MissingObject, StoreError, get_storage
 from ..validation import has_control_chars
 from . import audit
 from .access import lock_assessment, require_role
@@ -22,6 +22,7 @@ from .errors import (
     InvalidValues,
     NotFound,
     PayloadTooLarge,
+    Unavailable,
     UnsupportedMedia,
 )
 from .filetypes import ALLOWED, sniff
@@ -229,13 +230,54 @@ def _require_open(assessment: Assessment, what: str = "added") -> None:
         )
 
 
+def _store(call, *args, evidence: Evidence | None = None):
+    """Run a store operation; a missing blob is a 404 and an unreachable store a 503, both clean."""
+    try:
+        return call(*args)
+    except MissingObject:
+        what = f"evidence {evidence.id} ({evidence.original_name})" if evidence else "the file"
+        current_app.logger.error("Evidence store has no blob for %s", what)
+        raise NotFound(f"The file of {what} is missing from the evidence store.") from None
+    except StoreError as exc:
+        current_app.logger.error("Evidence store failed: %s", exc)
+        raise Unavailable(
+            "The evidence store is unavailable; nothing was saved. Try again."
+        ) from None
+
+
+def _forget(key: str) -> None:
+    """Remove a blob whose row is gone; a store hiccup here leaves an orphan, never an error."""
+    try:
+        get_storage().delete(key)
+    except StoreError as exc:
+        current_app.logger.warning("Could not remove blob %s: %s", key, exc)
+
+
+def open_evidence(evidence: Evidence):
+    """(pre-signed URL or None, chunks): where to fetch an evidence file, checked before sending."""
+    storage = get_storage()
+    url = _store(storage.download_url, evidence.storage_key, evidence.original_name,
+                 evidence.media_type)  # fmt: skip
+    if url is not None:
+        return url, None
+    chunks = iter(storage.iter_chunks(evidence.storage_key))
+    # Fetch the first chunk now: a missing blob must be a 404, not a broken half response.
+    first = _store(next, chunks, b"", evidence=evidence)
+
+    def stream():
+        yield first
+        yield from chunks
+
+    return None, stream()
+
+
 def _save_rows(actor, rows: list[tuple[Evidence, bytes]], action: str, details: dict) -> None:
     """Write blobs and rows in one go; on any failure remove the blobs again (nothing stored)."""
     storage = get_storage()
     keys = []
     try:
         for ev, data in rows:
-            ev.storage_key = storage.save(data)
+            ev.storage_key = _store(storage.save, data)
             keys.append(ev.storage_key)
             db.session.add(ev)
         db.session.flush()
@@ -252,7 +294,7 @@ def _save_rows(actor, rows: list[tuple[Evidence, bytes]], action: str, details: 
     except Exception:
         db.session.rollback()
         for key in keys:
-            storage.delete(key)
+            _forget(key)
         raise
 
 
@@ -356,7 +398,7 @@ def attach_from_library(
     _require_open(assessment)
     question_id = _question_id(assessment, question_key)
     _refuse_duplicate(_duplicate(assessment.vendor_id, assessment.id, source.sha256), "attached")
-    data = get_storage().read(source.storage_key)
+    data = _store(get_storage().read, source.storage_key, evidence=source)
     copy = Evidence(
         vendor_id=source.vendor_id,
         assessment_id=assessment.id,
@@ -418,7 +460,7 @@ def replace_evidence(actor, evidence: Evidence, filename: str, data: bytes) -> E
     )
     storage = get_storage()
     old_key, old_name = evidence.storage_key, evidence.original_name
-    new_key = storage.save(data)
+    new_key = _store(storage.save, data)
     try:
         evidence.storage_key = new_key
         evidence.original_name = name
@@ -441,9 +483,9 @@ def replace_evidence(actor, evidence: Evidence, filename: str, data: bytes) -> E
         db.session.commit()
     except Exception:
         db.session.rollback()
-        storage.delete(new_key)
+        _forget(new_key)
         raise
-    storage.delete(old_key)
+    _forget(old_key)
     return evidence
 
 
@@ -462,7 +504,7 @@ def delete_evidence(actor, evidence: Evidence) -> None:
     key = evidence.storage_key
     db.session.delete(evidence)
     db.session.commit()
-    get_storage().delete(key)
+    _forget(key)
 
 
 def verify_evidence(

@@ -1,4 +1,5 @@
-"""Send email over SMTP when configured, otherwise write .eml files to the outbox folder."""
+"""The one place that sends email: `send_mail` queues a message as a job, `deliver` (run by the
+job) sends it over SMTP when configured, otherwise writes an .eml file to the outbox folder."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from flask import current_app
 from ..validation import has_control_chars, header_text
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
+def build_message(to: str, subject: str, body: str, message_id: str | None = None) -> EmailMessage:
     """Build one message; the subject (which quotes vendor names) is cleaned of line breaks."""
     if has_control_chars(to, multiline=False):
         raise ValueError("A recipient address cannot contain line breaks.")
@@ -23,15 +24,35 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     msg["To"] = to
     msg["Subject"] = header_text(subject)
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="vendorassure.local")
+    msg["Message-ID"] = message_id or make_msgid(domain="vendorassure.local")
     msg.set_content(body)
     return msg
 
 
 def send_mail(to: str, subject: str, body: str) -> str:
-    """Deliver one message; return where it went (smtp host or outbox file path)."""
+    """Queue one message for delivery (retried if the mail server is away); return its Message-ID.
+
+    The message is checked now, so a bad address fails the caller, not the job. Its Message-ID
+    is fixed here and its job keyed by it: a retried delivery is the same message, sent once."""
+    from .. import jobs
+
+    message_id = make_msgid(domain="vendorassure.local")
+    build_message(to, subject, body, message_id)
+    jobs.enqueue(
+        "mail.deliver",
+        key=f"mail:{message_id}",
+        to=to,
+        subject=subject,
+        body=body,
+        message_id=message_id,
+    )
+    return message_id
+
+
+def deliver(to: str, subject: str, body: str, message_id: str | None = None) -> str:
+    """Send one message now; return where it went (smtp host or outbox file path)."""
     cfg = current_app.config
-    msg = build_message(to, subject, body)
+    msg = build_message(to, subject, body, message_id)
     if cfg.get("MAIL_SERVER"):
         host, port = cfg["MAIL_SERVER"], cfg["MAIL_PORT"]
         if cfg.get("MAIL_USE_SSL"):
