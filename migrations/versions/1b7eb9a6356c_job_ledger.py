@@ -1,7 +1,7 @@
 """job ledger
 
 Revision ID: 1b7eb9a6356c
-Revises: 9019ba65871d
+Revises: 9b5dc9eaf584
 Create Date: 2026-12-01 09:19:42.727773
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1b7eb9a6356c'
-down_revision = '9019ba65871d'
+down_revision = '9b5dc9eaf584'
 branch_labels = None
 depends_on = None
 
