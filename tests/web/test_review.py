@@ -99,12 +99,14 @@ def test_risk_takes_an_assessment_from_start_to_changes_requested_with_points(
     assert proposed and all(f.status == "proposed" for f in proposed)
     assert any(f.origin.startswith("knockout:") for f in proposed)
 
-    key = db.session.scalar(select(Answer).filter_by(assessment_id=a.id)).question.key
+    # the same row both times: without an order PostgreSQL may return any answer
+    first = select(Answer).filter_by(assessment_id=a.id).order_by(Answer.id).limit(1)
+    key = db.session.scalar(first).question.key
     client.post(
         f"/review/assessments/{a.id}/answers/{key}/flag",
         data={f"fl-{key}-state": "flagged", f"fl-{key}-note": "Policy is missing."},
     )
-    answer = db.session.scalar(select(Answer).filter_by(assessment_id=a.id).limit(1))
+    answer = db.session.scalar(first)
     db.session.refresh(answer)
     assert answer.review_state == "flagged" and answer.review_note == "Policy is missing."
 
