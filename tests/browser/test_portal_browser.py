@@ -277,3 +277,26 @@ def test_the_form_works_without_javascript(app, make, browser, base_url):
     _view(page, "p11-without-javascript")
     assert _stored(a.id, "foundation_model_providers").value == "Own models only on EU servers"
     context.close()
+
+
+def test_answers_from_the_short_questionnaire_are_suggested_in_the_full_one(app, make, page):
+    vendor = make.vendor()
+    user = make.user("vendor", vendor=vendor)
+    lite = make.assessment(vendor, LITE)
+    answer_all(user, lite)
+    assessments.submit_assessment(user, lite)
+    full = make.assessment(vendor, FULL)
+
+    sign_in(page, user.email, PASSWORD)
+    page.goto(f"/portal/assessments/{full.id}")
+    card = page.locator("#q-ai_policy")
+    expect(card.locator(".cf-chip")).to_have_text(
+        "suggested from another questionnaire — please confirm"
+    )
+    expect(card.locator(".cf-note")).to_contain_text(lite.questionnaire.title)
+    card.scroll_into_view_if_needed()
+    _view(page, "p11-suggested-from-another-questionnaire")
+    card.locator("button.cf-confirm").click()
+    expect(card.locator(".cf-chip")).to_have_count(0)
+    confirmed = _stored(full.id, "ai_policy")
+    assert not confirmed.carried_forward and confirmed.reused_from["question"] == "ai_policy"

@@ -153,6 +153,8 @@ def test_an_imported_questionnaire_is_prefilled_from_the_vendors_answers_to_ours
     login(client, contact)
     page = client.get(f"/portal/assessments/{theirs.id}").get_data(as_text=True)
     assert page.count("suggested from another questionnaire — please confirm") == len(suggested)
+    # their wording differs from ours, so the page quotes the question the answer came from
+    assert "suggested from your answer to “Do you indemnify customers" in page
     r = client.post(f"/portal/assessments/{theirs.id}/confirm")
     assert r.status_code == 302
     assert assessments.progress(theirs)["unconfirmed"] == 0

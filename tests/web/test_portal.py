@@ -248,7 +248,7 @@ def test_lite_answers_are_suggested_into_the_full_questionnaire_and_count_once_c
     login(client, contact)
     page = client.get(f"/portal/assessments/{full.id}").get_data(as_text=True)
     assert "suggested from another questionnaire — please confirm" in page
-    assert f"in {lite.questionnaire.title}" in page
+    assert f"your answer to the same question in {lite.questionnaire.title}" in page
 
     # Confirming keeps where the answer came from; changing it makes it the vendor's own.
     assessments.confirm_carried_forward(contact, full, ["ai_accountable_owner"])
