@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -13,10 +12,10 @@ from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
 from ..models._base import utcnow
 from ..settings_defaults import setting
 from ..validation import LINE_MESSAGE, has_control_chars
-from . import audit
+from . import audit, links
 from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
-from .notify import send_status_mail
+from .notify import mail_vendor_contacts
 from .scoring import score_view
 from .values import parse_date
 
@@ -163,6 +162,13 @@ def propose_findings(actor, assessment: Assessment) -> list[Finding]:
     require_role(actor, "risk", "admin")
     # Under the lock a concurrent proposal's findings are visible, so none is made twice.
     lock_assessment(assessment)
+    created = propose(actor, assessment)
+    db.session.commit()
+    return created
+
+
+def propose(actor, assessment: Assessment) -> list[Finding]:
+    """Add the proposed findings of the score (the assessment is locked); the caller commits."""
     if assessment.scored_at is None:
         raise IllegalTransition(
             "The assessment is not scored yet; findings are proposed from its score.",
@@ -209,7 +215,6 @@ def propose_findings(actor, assessment: Assessment) -> list[Finding]:
             vendor_id=assessment.vendor_id,
             details={"findings": [f.id for f in created], "origins": [f.origin for f in created]},
         )
-    db.session.commit()
     return created
 
 
@@ -277,16 +282,14 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
 
 
 def _tell_vendor(finding: Finding) -> None:
-    for contact in finding.vendor.contacts:
-        if contact.active and contact.password_hash:
-            send_status_mail(
-                contact.email,
-                f"Finding to remediate: {finding.title}",
-                f"The risk team shared a finding with {finding.vendor.name} and asks for a "
-                f"remediation plan"
-                + (f" by {finding.due_date:%Y-%m-%d}" if finding.due_date else "")
-                + f".\n\nSign in at {current_app.config['BASE_URL']}/findings/mine",
-            )
+    mail_vendor_contacts(
+        finding.vendor,
+        f"Finding to remediate: {finding.title}",
+        f"The risk team shared a finding with {finding.vendor.name} and asks for a "
+        f"remediation plan"
+        + (f" by {finding.due_date:%Y-%m-%d}" if finding.due_date else "")
+        + f".\n\nSign in at {links.url('main.vendor_findings')}",
+    )
 
 
 def get_vendor_finding(user, finding_id: int) -> Finding:

@@ -468,3 +468,16 @@ def vendor_history(vendor_id: int) -> list[Assessment]:
     return db.session.scalars(
         select(Assessment).filter_by(vendor_id=vendor_id).order_by(Assessment.id)
     ).all()
+
+
+def ratings_for(vendor_ids: list[int]) -> dict[int, str]:
+    """{vendor id: final rating of its latest scored assessment} for the given vendors."""
+    if not vendor_ids:
+        return {}
+    latest = latest_scored_subquery()
+    rows = db.session.execute(
+        select(latest.c.vendor_id, func.coalesce(Assessment.override_rating, Assessment.rating))
+        .join(Assessment, Assessment.id == latest.c.assessment_id)
+        .where(latest.c.vendor_id.in_(vendor_ids))
+    ).all()
+    return dict(rows)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ...downloads import send_bytes
 from ...extensions import db
 from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding
 from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
@@ -28,13 +29,6 @@ STAFF = ("admin", "procurement", "risk")
 class PlanForm(Form):
     plan = TextAreaField("Remediation plan", validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField("Send plan")
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/")
@@ -69,7 +63,7 @@ def vendor_register():
     """The vendor register, one row per vendor (CSV with ?format=csv)."""
     rows = portfolio.vendor_register(include_inactive=request.args.get("all") == "1")
     if request.args.get("format") == "csv":
-        return _download(to_csv(loader.register_frame(rows)), "vendor-register.csv", "text/csv")
+        return send_bytes(to_csv(loader.register_frame(rows)), "vendor-register.csv", "text/csv")
     return render_template("main/register.html", rows=rows, today=date.today())
 
 
@@ -115,7 +109,7 @@ def vendor_overview(vendor_id: int):
 def portfolio_export():
     """Download the portfolio register workbook."""
     data = build_portfolio_workbook(loader.load_portfolio())
-    return _download(data, f"portfolio-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
+    return send_bytes(data, f"portfolio-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
 
 
 @bp.get("/reports/evidence-pack.xlsx")
@@ -123,7 +117,7 @@ def portfolio_export():
 def evidence_pack_export():
     """Download the buyer's ISO/IEC 42001 A.10 evidence pack."""
     data = build_evidence_pack(loader.load_evidence_pack())
-    return _download(data, f"a10-evidence-pack-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
+    return send_bytes(data, f"a10-evidence-pack-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
 
 
 # --- the vendor's side: findings sent to it ----------------------------------------------------

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...catalog.qtypes import AnswerRejected, question_type
+from ...downloads import send_evidence
 from ...extensions import db
 from ...models import VENDOR_OPEN, Assessment, Evidence
 from ...services import access, assessments, comments, evidence
@@ -486,8 +487,6 @@ def library():
 @roles_required("vendor")
 def evidence_download(evidence_id: int):
     """Download one of the vendor's own files."""
-    from ...api.routes import send_evidence
-
     return send_evidence(access.get_evidence(current_user, evidence_id))
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from ...downloads import send_bytes, send_csv, send_evidence
 from ...extensions import db
 from ...models import (
     FINDING_STATUSES,
@@ -29,7 +30,7 @@ from ...models import (
     Vendor,
 )
 from ...models import Assessment as A
-from ...reports import build_assessment_workbook, loader, to_csv
+from ...reports import build_assessment_workbook, loader
 from ...services import access, assessments, evidence, findings, library, review
 from ...services.errors import ServiceError
 from ...services.queries import int_arg, name_contains, page_arg, paginate
@@ -60,13 +61,6 @@ SORTS = {
 }
 DUE_FILTERS = {"overdue": "Overdue", "7": "Due within 7 days", "30": "Due within 30 days"}
 CSV_LIMIT = 10000
-
-
-def _csv(frame, name: str) -> Response:
-    response = Response(to_csv(frame), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _reviewers():
@@ -122,7 +116,7 @@ def queue():
     order = SORTS.get(sort, SORTS["due"])
     if args.get("format") == "csv":
         rows = db.session.execute(stmt.order_by(*order).limit(CSV_LIMIT)).all()
-        return _csv(loader.queue_frame(rows), "review-queue.csv")
+        return send_csv(loader.queue_frame(rows), "review-queue.csv")
     page = page_arg(args)
     rows, total = paginate(stmt, page, PER_PAGE, order, rows=True)
     reviewers = _reviewers()
@@ -316,8 +310,7 @@ def review_start(assessment_id: int):
     a = access.get_assessment(current_user, assessment_id)
     if StartForm(prefix="s").validate_on_submit():
         try:
-            assessments.review_assessment(current_user, a, "start")
-            created = findings.propose_findings(current_user, a)
+            created = review.start_review(current_user, a)
             flash(f"Review started; {len(created)} finding(s) proposed from the score.", "success")
         except ServiceError as exc:
             flash(exc.message, "error")
@@ -333,23 +326,15 @@ def review_decision(assessment_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(a, "#decision")
-    note = (form.note.data or "").strip()
-    if form.decision.data == "request_changes" and form.include_flagged.data:
-        points = [
-            f"- {key}: {ans.review_note or 'please review this answer'}"
-            for key, ans in assessments.answer_map(a).items()
-            if ans.review_state == "flagged"
-        ]
-        note = "\n".join([note, *points]).strip()
+    override = form.override_rating.data or None, form.override_reason.data or None
     try:
-        assessments.review_assessment(
-            current_user,
-            a,
-            form.decision.data,
-            note,
-            form.override_rating.data or None,
-            form.override_reason.data or None,
-        )
+        review.check_decision(form.decision.data, *override)
+        if form.decision.data == "request_changes":
+            review.request_changes(
+                current_user, a, form.note.data, include_flagged=bool(form.include_flagged.data)
+            )
+        else:
+            review.complete_review(current_user, a, form.note.data, *override)
     except ServiceError as exc:
         flash(exc.message, "error")
         return _back(a, "#decision")
@@ -470,7 +455,7 @@ def finding_list():
     args = request.args
     stmt = findings_statement(args)
     if args.get("format") == "csv":
-        return _csv(loader.findings_frame(stmt.limit(CSV_LIMIT)), "findings.csv")
+        return send_csv(loader.findings_frame(stmt.limit(CSV_LIMIT)), "findings.csv")
     page = page_arg(args)
     rows, total = paginate(
         stmt.options(
@@ -571,8 +556,6 @@ def finding_update(finding_id: int):
 @roles_required(*STAFF)
 def assessment_export(assessment_id: int):
     """Download the assessment workbook."""
-    from ...api.reports_routes import send_bytes
-
     a = access.get_assessment(current_user, assessment_id)
     return send_bytes(
         build_assessment_workbook(loader.load_assessment(a)), f"assessment-{a.id}.xlsx"
@@ -613,6 +596,4 @@ def evidence_verify(evidence_id: int):
 @roles_required(*STAFF)
 def evidence_download(evidence_id: int):
     """Download an evidence file."""
-    from ...api.routes import send_evidence
-
     return send_evidence(access.get_evidence(current_user, evidence_id))
