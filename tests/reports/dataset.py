@@ -97,8 +97,14 @@ def build(make) -> Portfolio:
             "accepted_until": (date.today() + timedelta(days=90)).isoformat(),
         },
     )
-    assessments.review_assessment(
-        risk, a_bravo, "complete", "Override.", "high", "Contract limits use to internal pilots."
+    review.complete_review(
+        risk,
+        a_bravo,
+        "Override.",
+        "high",
+        "Contract limits use to internal pilots.",
+        proposed="dismiss",
+        dismiss_reason="Covered by the contract's limits.",
     )
 
     a_charlie = make.assessment(charlie, "iso42001-ai-vendor-lite", actor=buyer)

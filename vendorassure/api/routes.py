@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..catalog.qtypes import answer_value_schema
 from ..downloads import send_evidence
 from ..extensions import db
-from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Evidence, Vendor
+from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Vendor
+from ..queries.evidence import assessment_evidence
 from ..services import access, assessments, evidence, library, portfolio, review, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
@@ -117,6 +118,9 @@ class Review(Schema):
     note: str = ""
     override_rating: str | None = None
     override_reason: str | None = None
+    # Completing with proposed findings still undecided: open or dismiss all of them.
+    proposed: Literal["open", "dismiss"] | None = None
+    dismiss_reason: str | None = None
 
 
 class Cancel(Schema):
@@ -454,7 +458,14 @@ def assessment_review(assessment_id: int, body: Review):
             "proposed_findings": len(proposed),
         }
     a = review.review_assessment(
-        current_user(), a, body.decision, body.note, body.override_rating, body.override_reason
+        current_user(),
+        a,
+        body.decision,
+        body.note,
+        body.override_rating,
+        body.override_reason,
+        body.proposed,
+        body.dismiss_reason,
     )
     return assessment_json(a, True, assessments.progress(a))
 
@@ -498,10 +509,17 @@ def assessment_score(assessment_id: int):
 def assessment_evidence_list(assessment_id: int):
     user = current_user()
     a = access.get_assessment(user, assessment_id)
-    rows = db.session.scalars(
-        select(Evidence).filter_by(assessment_id=a.id).order_by(Evidence.id)
-    ).all()
-    return {"items": [evidence_json(e, user.is_staff) for e in rows], "total": len(rows)}
+    used = assessment_evidence(a, include_library=False)
+    keys = {q.id: q.key for q in a.questionnaire.questions}
+    items = [
+        {
+            **evidence_json(e, user.is_staff),
+            "question_key": keys.get(qid),
+            "linked": e.assessment_id != a.id,
+        }
+        for e, qid in used
+    ]
+    return {"items": items, "total": len(items)}
 
 
 @endpoint(

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
 from ..models._base import utcnow
 from ..scoring import AnswerIn, visible_questions
-from . import audit, links
+from . import audit, findings, links
 from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, StaleAnswer
 from .library import latest_questionnaire, unmapped_scored_questions
@@ -554,6 +554,8 @@ def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
     transition(actor, assessment, "submitted")
     assessment.submitted_at = utcnow()
     score_assessment_now(assessment)
+    # A resubmission after changes were requested: the earlier proposals follow the new score.
+    findings.reconcile_if_reviewed(actor, assessment)
     db.session.commit()
     return assessment
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import RATINGS, Answer, Assessment, Question
+from ..models import RATINGS, Answer, Assessment, Finding, Question
 from ..models._base import utcnow
 from . import audit, comments, findings, links
 from .access import lock_assessment, require_role
@@ -93,20 +93,49 @@ def _check_override(override_rating: str | None, override_reason: str | None) ->
         raise InvalidValues("An override needs a reason.", {"override_reason": "Required."})
 
 
+PROPOSED_DECISIONS = ("open", "dismiss")
+
+
+def _decide_proposed(actor, assessment: Assessment, proposed: str | None, reason: str | None):
+    """Every proposed finding needs a decision before completing: refuse (409) while some
+    remain undecided, or open / dismiss (with a reason) all that remain, as asked."""
+    pending = db.session.scalars(
+        select(Finding.id)
+        .where(Finding.assessment_id == assessment.id, Finding.status == "proposed")
+        .order_by(Finding.id)
+    ).all()
+    if not pending:
+        return
+    if proposed is None:
+        raise IllegalTransition(
+            f"{len(pending)} proposed finding(s) still need a decision: open or dismiss each, "
+            "or decide all of them with the review.",
+            {"status": assessment.status, "proposed": list(pending)},
+        )
+    if proposed not in PROPOSED_DECISIONS:
+        raise InvalidValues("proposed must be open or dismiss.", {"proposed": "open or dismiss."})
+    findings.apply_bulk(actor, assessment, list(pending), proposed, reason)
+
+
 def complete_review(
     actor,
     assessment: Assessment,
     note: str = "",
     override_rating: str | None = None,
     override_reason: str | None = None,
+    proposed: str | None = None,
+    dismiss_reason: str | None = None,
 ):
-    """Complete the review, optionally overriding the computed rating with a reason."""
+    """Complete the review, optionally overriding the computed rating with a reason. Proposed
+    findings still undecided are refused, unless ``proposed`` opens or dismisses them all."""
     require_role(actor, "risk", "admin")
     note = (note or "").strip()
     if override_rating is not None or override_reason:
         _check_override(override_rating, override_reason)
     lock_assessment(assessment)
     _open_review(actor, assessment)
+    if assessment.status == "under_review":
+        _decide_proposed(actor, assessment, proposed, dismiss_reason)
     transition(actor, assessment, "completed", {"note": note})
     assessment.completed_at = utcnow()
     assessment.review_note = note
@@ -137,6 +166,8 @@ def review_assessment(
     note: str = "",
     override_rating: str | None = None,
     override_reason: str | None = None,
+    proposed: str | None = None,
+    dismiss_reason: str | None = None,
 ):
     """Take one review decision (start, complete or request_changes), as the API sends it."""
     require_role(actor, "risk", "admin")
@@ -146,7 +177,9 @@ def review_assessment(
         return assessment
     if decision == "request_changes":
         return request_changes(actor, assessment, note)
-    return complete_review(actor, assessment, note, override_rating, override_reason)
+    return complete_review(
+        actor, assessment, note, override_rating, override_reason, proposed, dismiss_reason
+    )
 
 
 def check_decision(decision: str, override_rating=None, override_reason=None) -> None:

@@ -15,6 +15,8 @@ from wtforms.validators import DataRequired, Length
 from ...downloads import send_bytes
 from ...extensions import db
 from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding
+from ...models.findings import ACTIVE_FINDING_STATUSES
+from ...queries.findings import finding_counts
 from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
 from ...services import access, findings, portfolio
 from ...services.errors import ServiceError
@@ -84,9 +86,7 @@ def vendor_overview(vendor_id: int):
     open_findings = db.session.scalars(
         select(Finding)
         .options(joinedload(Finding.control))
-        .where(
-            Finding.vendor_id == vendor.id, Finding.status.in_(("proposed", "open", "remediating"))
-        )
+        .where(Finding.vendor_id == vendor.id, Finding.status.in_(ACTIVE_FINDING_STATUSES))
         .order_by(Finding.due_date.is_(None), Finding.due_date, Finding.id)
     ).all()
     return render_template(
@@ -96,6 +96,7 @@ def vendor_overview(vendor_id: int):
         trend=[a for a in history if a.risk_score is not None],
         certificates=certificates,
         open_findings=open_findings,
+        finding_counts=finding_counts(today, vendor_id=vendor.id),
         last_assessed=last,
         next_due=next_reassessment(last, vendor.inherent_tier, today),
         interval=setting("REASSESSMENT_MONTHS").get(vendor.inherent_tier),
