@@ -138,7 +138,10 @@ def test_library_attach_and_replace_through_the_api(app, make, api):
     r = client.post(f"/assessments/{a.id}/evidence/from-library", {"evidence_id": lib["id"]})
     assert r.status_code == 201
     attached = r.get_json()
-    assert attached["assessment_id"] == a.id and attached["sha256"] == lib["sha256"]
+    # The assessment links to the one library record (no copy).
+    assert attached["id"] == lib["id"] and attached["in_library"]
+    listed = client.get(f"/assessments/{a.id}/evidence").get_json()["items"]
+    assert [e["id"] for e in listed] == [lib["id"]] and listed[0]["linked"] is True
     r = client.post(
         f"/evidence/{attached['id']}/replace",
         data={"file": (io.BytesIO(PNG), "scan.png")},

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.helpers import PDF, answer_all
 from vendorassure.extensions import db
 from vendorassure.models import Evidence, Finding
-from vendorassure.services import assessments, evidence, findings
+from vendorassure.services import assessments, evidence, findings, review
 
 EXPECTED = {
     "by_rating": {"low": 1, "medium": 0, "high": 1, "critical": 0, "unrated": 2},
@@ -82,8 +82,7 @@ def build(make) -> Portfolio:
     bravo_user = make.user("vendor", vendor=bravo)
     answer_all(bravo_user, a_bravo, best=False)
     assessments.submit_assessment(bravo_user, a_bravo)
-    assessments.review_assessment(risk, a_bravo, "start")
-    proposed = findings.propose_findings(risk, a_bravo)
+    proposed = review.start_review(risk, a_bravo)
     assert len(proposed) >= 2
     overdue = findings.update_finding(
         risk, proposed[0], {"status": "open", "due_date": date.today() - timedelta(days=3)}
@@ -98,8 +97,14 @@ def build(make) -> Portfolio:
             "accepted_until": (date.today() + timedelta(days=90)).isoformat(),
         },
     )
-    assessments.review_assessment(
-        risk, a_bravo, "complete", "Override.", "high", "Contract limits use to internal pilots."
+    review.complete_review(
+        risk,
+        a_bravo,
+        "Override.",
+        "high",
+        "Contract limits use to internal pilots.",
+        proposed="dismiss",
+        dismiss_reason="Covered by the contract's limits.",
     )
 
     a_charlie = make.assessment(charlie, "iso42001-ai-vendor-lite", actor=buyer)

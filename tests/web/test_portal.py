@@ -17,6 +17,7 @@ from tests.helpers import PDF, PNG, answer_all, docx_bytes
 from vendorassure.extensions import db
 from vendorassure.models import Answer, Comment, Evidence, Invitation
 from vendorassure.models._base import utcnow
+from vendorassure.queries.evidence import assessment_evidence
 from vendorassure.services import assessments, comments, evidence
 from vendorassure.services import vendors as vendor_service
 
@@ -542,11 +543,16 @@ def test_certificate_library_is_reused_across_assessments(app, make, client):
         data={"lib-evidence_id": str(lib[0].id), "lib-question_key": q.key},
     )
     assert r.status_code == 302
-    attached = db.session.scalar(select(Evidence).filter_by(assessment_id=second.id))
-    assert attached.sha256 == lib[0].sha256 and attached.question.key == q.key
-    assert attached.storage_key != lib[0].storage_key
-    # Removing it from the assessment keeps the library copy.
-    client.post(f"/portal/evidence/{attached.id}/delete")
+    # One record: the second assessment links to the library document, for that question.
+    [(attached, question_id)] = assessment_evidence(second, include_library=False)
+    assert attached.id == lib[0].id and question_id == q.id
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 1
+    page = client.get(f"/portal/assessments/{second.id}").get_data(as_text=True)
+    assert "from your library" in page and "Remove from this assessment" in page
+    # Removing it from the assessment keeps the library document.
+    r = client.post(f"/portal/assessments/{second.id}/evidence/{attached.id}/detach")
+    assert r.status_code == 302
+    assert assessment_evidence(second, include_library=False) == []
     assert len(evidence.library(vendor.id)) == 1
 
 

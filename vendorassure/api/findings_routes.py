@@ -54,6 +54,14 @@ class FindingQuery(Paging):
     overdue: bool | None = None
 
 
+class FindingBulk(Schema):
+    ids: list[Id] = Field(min_length=1, max_length=500)
+    action: Literal["open", "dismiss", "assign", "due_date"]
+    reason: str | None = Field(default=None, max_length=5000)
+    owner_id: Id | None = None
+    due_date: str | None = None
+
+
 class FindingResponse(Schema):
     plan: str
 
@@ -194,6 +202,22 @@ def findings_propose(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
     created = findings.propose_findings(current_user(), a)
     return {"items": [finding_out(f) for f in created], "total": len(created)}
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/findings/bulk",
+    "POST",
+    "Decide many findings of an assessment at once: open, dismiss with a reason, assign, due date",
+    RISK,
+    body=FindingBulk,
+)
+def findings_bulk(assessment_id: int, body: FindingBulk):
+    a = access.get_assessment(current_user(), assessment_id)
+    value = {"dismiss": body.reason, "assign": body.owner_id, "due_date": body.due_date}.get(
+        body.action
+    )
+    rows = findings.bulk_update(current_user(), a, body.ids, body.action, value)
+    return {"items": [finding_out(f) for f in rows], "total": len(rows)}
 
 
 @endpoint(

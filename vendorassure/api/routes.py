@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from flask import Response, jsonify, redirect, request, stream_with_context
+from flask import jsonify, request
 from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..catalog.qtypes import answer_value_schema
+from ..downloads import send_evidence
 from ..extensions import db
-from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Evidence, Vendor
-from ..services import access, assessments, evidence, findings, library, portfolio, vendors
+from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Vendor
+from ..queries.evidence import assessment_evidence
+from ..services import access, assessments, evidence, library, portfolio, review, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
 from ..services.filetypes import ALLOWED
@@ -116,6 +118,9 @@ class Review(Schema):
     note: str = ""
     override_rating: str | None = None
     override_reason: str | None = None
+    # Completing with proposed findings still undecided: open or dismiss all of them.
+    proposed: Literal["open", "dismiss"] | None = None
+    dismiss_reason: str | None = None
 
 
 class Cancel(Schema):
@@ -174,18 +179,6 @@ def intake_get():
 # --- vendors ---------------------------------------------------------------------------------
 
 
-def _ratings_for(vendor_ids: list[int]) -> dict[int, str]:
-    if not vendor_ids:
-        return {}
-    latest = portfolio.latest_scored_subquery()
-    rows = db.session.execute(
-        select(latest.c.vendor_id, func.coalesce(Assessment.override_rating, Assessment.rating))
-        .join(Assessment, Assessment.id == latest.c.assessment_id)
-        .where(latest.c.vendor_id.in_(vendor_ids))
-    ).all()
-    return dict(rows)
-
-
 def _vendor_out(vendor: Vendor) -> dict:
     staff = current_user().is_staff
     if not staff:
@@ -193,7 +186,7 @@ def _vendor_out(vendor: Vendor) -> dict:
     return vendor_json(
         vendor,
         True,
-        _ratings_for([vendor.id]).get(vendor.id),
+        portfolio.ratings_for([vendor.id]).get(vendor.id),
         library.scoring_model().questionnaire_for_tier(vendor.inherent_tier),
     )
 
@@ -212,7 +205,7 @@ def vendors_list(query: VendorQuery):
     if query.tier:
         stmt = stmt.where(Vendor.inherent_tier == query.tier)
     rows, total = paginate(stmt, query.page, query.per_page, (Vendor.name, Vendor.id))
-    ratings = _ratings_for([v.id for v in rows])
+    ratings = portfolio.ratings_for([v.id for v in rows])
     model = library.scoring_model()
     items = [
         vendor_json(v, True, ratings.get(v.id), model.questionnaire_for_tier(v.inherent_tier))
@@ -456,14 +449,25 @@ def assessment_submit(assessment_id: int):
 )
 def assessment_review(assessment_id: int, body: Review):
     a = access.get_assessment(current_user(), assessment_id)
-    a = assessments.review_assessment(
-        current_user(), a, body.decision, body.note, body.override_rating, body.override_reason
-    )
-    out = assessment_json(a, True, assessments.progress(a))
+    review.check_decision(body.decision, body.override_rating, body.override_reason)
     if body.decision == "start":
         # Same as opening the review in the UI: propose findings from the score (idempotent).
-        out["proposed_findings"] = len(findings.propose_findings(current_user(), a))
-    return out
+        proposed = review.start_review(current_user(), a)
+        return {
+            **assessment_json(a, True, assessments.progress(a)),
+            "proposed_findings": len(proposed),
+        }
+    a = review.review_assessment(
+        current_user(),
+        a,
+        body.decision,
+        body.note,
+        body.override_rating,
+        body.override_reason,
+        body.proposed,
+        body.dismiss_reason,
+    )
+    return assessment_json(a, True, assessments.progress(a))
 
 
 @endpoint(
@@ -505,10 +509,17 @@ def assessment_score(assessment_id: int):
 def assessment_evidence_list(assessment_id: int):
     user = current_user()
     a = access.get_assessment(user, assessment_id)
-    rows = db.session.scalars(
-        select(Evidence).filter_by(assessment_id=a.id).order_by(Evidence.id)
-    ).all()
-    return {"items": [evidence_json(e, user.is_staff) for e in rows], "total": len(rows)}
+    used = assessment_evidence(a, include_library=False)
+    keys = {q.id: q.key for q in a.questionnaire.questions}
+    items = [
+        {
+            **evidence_json(e, user.is_staff),
+            "question_key": keys.get(qid),
+            "linked": e.assessment_id != a.id,
+        }
+        for e, qid in used
+    ]
+    return {"items": items, "total": len(items)}
 
 
 @endpoint(
@@ -584,22 +595,6 @@ def evidence_download(evidence_id: int):
     ev = access.get_evidence(current_user(), evidence_id)
     response = send_evidence(ev)
     return response, response.status_code
-
-
-def send_evidence(ev) -> Response:
-    """Serve an evidence file as an attachment that browsers will not sniff or render: streamed
-    from the store, or a redirect to a short-lived pre-signed URL where the store gives one."""
-    url, chunks = evidence.open_evidence(ev)
-    if url is not None:
-        response = redirect(url, 302)
-    else:
-        response = Response(stream_with_context(chunks), mimetype=ev.media_type)
-        response.headers["Content-Length"] = str(ev.size)
-        response.headers.set("Content-Disposition", "attachment", filename=ev.original_name)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @endpoint(

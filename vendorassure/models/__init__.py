@@ -22,9 +22,15 @@ from .catalog import (
     Questionnaire,
     QuestionnaireImport,
 )
-from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
+from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence, EvidenceLink
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
 from .jobs import JOB_STATUSES, Job
+from .notifications import (
+    NOTIFICATION_KINDS,
+    Campaign,
+    Notification,
+    NotificationPreference,
+)
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
@@ -52,6 +58,11 @@ __all__ = [
     "CERTIFICATE_KINDS",
     "EVIDENCE_KINDS",
     "Evidence",
+    "EvidenceLink",
+    "NOTIFICATION_KINDS",
+    "Campaign",
+    "Notification",
+    "NotificationPreference",
     "FINDING_STATUSES",
     "SEVERITIES",
     "Finding",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, false
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,7 +16,13 @@ VERIFICATIONS = ("pending", "accepted", "rejected")
 
 
 class Evidence(db.Model):
+    """One evidence record per vendor and file (by sha256), verified once wherever it is used.
+
+    ``assessment_id`` is the assessment the file was uploaded in (None: the vendor's library);
+    other assessments use it through an EvidenceLink."""
+
     __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("vendor_id", "sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
@@ -61,3 +67,25 @@ class Evidence(db.Model):
     @property
     def is_certificate(self) -> bool:
         return self.kind in CERTIFICATE_KINDS
+
+
+class EvidenceLink(db.Model):
+    """An evidence record used in an assessment other than the one it was uploaded in
+    (a library document attached, or the same file given again), optionally for one question."""
+
+    __tablename__ = "evidence_links"
+    __table_args__ = (UniqueConstraint("evidence_id", "assessment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), index=True
+    )
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    evidence = relationship("Evidence")
+    question = relationship("Question")

@@ -12,7 +12,16 @@ from ._base import utcnow
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # "proposed" findings come from the scoring result; a reviewer confirms (open) or dismisses them.
-FINDING_STATUSES = ("proposed", "open", "remediating", "closed", "risk_accepted")
+# "withdrawn": a proposal whose cause the score no longer shows (kept, with its history).
+FINDING_STATUSES = ("proposed", "open", "remediating", "closed", "risk_accepted", "withdrawn")
+FINDING_STATUS_LABELS = {
+    "proposed": "Proposed",
+    "open": "Open",
+    "remediating": "Remediating",
+    "closed": "Closed",
+    "risk_accepted": "Risk accepted",
+    "withdrawn": "Withdrawn",
+}
 ACTIVE_FINDING_STATUSES = ("open", "remediating")
 
 
@@ -33,6 +42,8 @@ class Finding(db.Model):
     remediation: Mapped[str] = mapped_column(Text, default="")
     accepted_until: Mapped[date | None]
     acceptance_reason: Mapped[str] = mapped_column(Text, default="")
+    # Why a reviewer dismissed (closed) a finding, or why it was withdrawn.
+    closing_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Where a proposed finding came from ("knockout:<question>", "control:<ref>"), "manual" else.
     origin: Mapped[str] = mapped_column(String(120), default="manual")
     shared_with_vendor: Mapped[bool] = mapped_column(default=False)

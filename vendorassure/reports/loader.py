@@ -24,6 +24,7 @@ from ..models import (
     User,
     Vendor,
 )
+from ..queries.evidence import assessment_evidence_select
 from ..scoring.vocabulary import load_vocabulary
 from ..services import portfolio
 from ..services.assessments import STATUS_LABELS
@@ -169,15 +170,12 @@ def controls_frame(a: Assessment) -> pd.DataFrame:
 
 def evidence_frame(a: Assessment) -> pd.DataFrame:
     verifier = aliased(User)
+    used = assessment_evidence_select(a, True, Question.key, verifier.email)
+    question_id = used.selected_columns[1]
     rows = db.session.execute(
-        select(Evidence, Question.key, verifier.email)
-        .outerjoin(Question, Question.id == Evidence.question_id)
-        .outerjoin(verifier, verifier.id == Evidence.verified_by_id)
-        .where(
-            (Evidence.assessment_id == a.id)
-            | ((Evidence.vendor_id == a.vendor_id) & Evidence.assessment_id.is_(None))
+        used.outerjoin(Question, Question.id == question_id).outerjoin(
+            verifier, verifier.id == Evidence.verified_by_id
         )
-        .order_by(Evidence.id)
     ).all()
     return _frame(
         (
@@ -198,7 +196,7 @@ def evidence_frame(a: Assessment) -> pd.DataFrame:
                 e.sha256,
                 e.size,
             )
-            for e, key, email in rows
+            for e, _question_id, key, email in rows
         ),
         (
             "File",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,14 +11,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..catalog.qtypes import AnswerRejected, question_type
 from ..catalog.reuse import suggest_reuse
 from ..extensions import db
-from ..models import RATINGS, VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
+from ..models import VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
 from ..models._base import utcnow
 from ..scoring import AnswerIn, visible_questions
-from . import audit
+from . import audit, findings, links
 from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, StaleAnswer
 from .library import latest_questionnaire, unmapped_scored_questions
-from .notify import send_status_mail
+from .notify import mail_vendor_contacts
 from .scoring import question_defs, score_assessment_now
 from .values import parse_date
 
@@ -142,20 +141,18 @@ def issue_assessment(
     transition(actor, assessment, "sent")
     carried = carry_forward(actor, assessment)
     db.session.commit()
-    for contact in vendor.contacts:
-        if contact.active and contact.password_hash:
-            send_status_mail(
-                contact.email,
-                f"New assessment for {vendor.name}",
-                f"A new questionnaire ({qn.title}) is waiting for you, due {due}.\n"
-                + (
-                    f"{carried} answers from your last assessment are filled in already; "
-                    "please check and confirm them.\n"
-                    if carried
-                    else ""
-                )
-                + f"Sign in at {current_app.config['BASE_URL']}/portal/",
-            )
+    mail_vendor_contacts(
+        vendor,
+        f"New assessment for {vendor.name}",
+        f"A new questionnaire ({qn.title}) is waiting for you, due {due}.\n"
+        + (
+            f"{carried} answers from your last assessment are filled in already; "
+            "please check and confirm them.\n"
+            if carried
+            else ""
+        )
+        + f"Sign in at {links.url('portal.index')}",
+    )
     return assessment
 
 
@@ -557,6 +554,8 @@ def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
     transition(actor, assessment, "submitted")
     assessment.submitted_at = utcnow()
     score_assessment_now(assessment)
+    # A resubmission after changes were requested: the earlier proposals follow the new score.
+    findings.reconcile_if_reviewed(actor, assessment)
     db.session.commit()
     return assessment
 
@@ -582,92 +581,11 @@ def assign_reviewer(actor, assessment: Assessment, reviewer: User | None) -> Ass
     return assessment
 
 
-def start_review(actor, assessment: Assessment, commit: bool = True) -> Assessment:
-    """Open a submitted assessment for review."""
-    require_role(actor, "risk", "admin")
-    if commit:  # a use case of its own; inside review_assessment the row is locked already
-        lock_assessment(assessment)
-    transition(actor, assessment, "under_review")
-    if assessment.reviewer_id is None:
-        assessment.reviewer_id = actor.id
-    if commit:
-        db.session.commit()
-    return assessment
+def review_assessment(*args, **kwargs):
+    """Start, complete or send back a review (the use cases live in services/review.py)."""
+    from .review import review_assessment as decide
 
-
-def review_assessment(
-    actor,
-    assessment: Assessment,
-    decision: str,
-    note: str = "",
-    override_rating: str | None = None,
-    override_reason: str | None = None,
-):
-    """Complete the review (optionally overriding the rating) or send it back for changes."""
-    require_role(actor, "risk", "admin")
-    if decision not in ("start", "complete", "request_changes"):
-        raise InvalidValues(
-            "decision must be start, complete or request_changes.",
-            {"decision": "start, complete or request_changes."},
-        )
-    note = (note or "").strip()
-    if decision == "request_changes" and not note:
-        raise InvalidValues(
-            "Say what the vendor must change.", {"note": "Required when requesting changes."}
-        )
-    if override_rating is not None or override_reason:
-        if decision != "complete":
-            raise InvalidValues(
-                "A rating can only be overridden when completing the review.",
-                {"override_rating": "Only with decision complete."},
-            )
-        if override_rating not in RATINGS:
-            raise InvalidValues(
-                f"override_rating must be one of {', '.join(RATINGS)}.",
-                {"override_rating": "low, medium, high or critical."},
-            )
-        if not (override_reason or "").strip():
-            raise InvalidValues("An override needs a reason.", {"override_reason": "Required."})
-    lock_assessment(assessment)
-    if assessment.status == "submitted":
-        start_review(actor, assessment, commit=False)
-    if decision == "start":
-        if assessment.status != "under_review":
-            transition(actor, assessment, "under_review")
-    elif decision == "complete":
-        transition(actor, assessment, "completed", {"note": note})
-        assessment.completed_at = utcnow()
-        assessment.review_note = note
-        if override_rating is not None:
-            assessment.override_rating = override_rating
-            assessment.override_reason = override_reason.strip()
-            assessment.overridden_by_id = actor.id
-            audit.record(
-                actor,
-                "assessment.rating_overridden",
-                assessment,
-                assessment_id=assessment.id,
-                vendor_id=assessment.vendor_id,
-                details={
-                    "computed": assessment.rating,
-                    "override": override_rating,
-                    "reason": assessment.override_reason,
-                },
-            )
-    else:
-        transition(actor, assessment, "changes_requested", {"note": note})
-        assessment.review_note = note
-    db.session.commit()
-    if decision == "request_changes":
-        for contact in assessment.vendor.contacts:
-            if contact.active and contact.password_hash:
-                send_status_mail(
-                    contact.email,
-                    f"Changes requested: {assessment.vendor.name}",
-                    f"The risk team asked for changes to your answers:\n\n{note}\n\n"
-                    f"Sign in at {current_app.config['BASE_URL']}/portal/",
-                )
-    return assessment
+    return decide(*args, **kwargs)
 
 
 def cancel_assessment(actor, assessment: Assessment, reason: str = "") -> Assessment:

@@ -10,11 +10,20 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CERTIFICATE_KINDS, EVIDENCE_KINDS, VENDOR_OPEN, Assessment, Evidence, Question
+from ..models import (
+    CERTIFICATE_KINDS,
+    EVIDENCE_KINDS,
+    VENDOR_OPEN,
+    Assessment,
+    Evidence,
+    EvidenceLink,
+    Question,
+)
 from ..models._base import utcnow
+from ..queries.evidence import link_for
 from ..storage import MissingObject, StoreError, get_storage
 from ..validation import has_control_chars
-from . import audit
+from . import audit, findings
 from .access import lock_assessment, require_role
 from .errors import (
     Conflict,
@@ -204,10 +213,9 @@ def _question_id(assessment: Assessment, question_key: str | None) -> int | None
     return question_id
 
 
-def _duplicate(vendor_id: int, assessment_id: int | None, digest: str, exclude: int | None = None):
-    stmt = select(Evidence).filter_by(
-        vendor_id=vendor_id, assessment_id=assessment_id, sha256=digest
-    )
+def _duplicate(vendor_id: int, digest: str, exclude: int | None = None) -> Evidence | None:
+    """The vendor's evidence record of this file, if it has one (one record per vendor and file)."""
+    stmt = select(Evidence).filter_by(vendor_id=vendor_id, sha256=digest)
     if exclude is not None:
         stmt = stmt.where(Evidence.id != exclude)
     return db.session.scalar(stmt.limit(1))
@@ -220,6 +228,48 @@ def _refuse_duplicate(existing: Evidence | None, where: str) -> None:
             {"file": "Duplicate."},
             existing_id=existing.id,
         )
+
+
+def _attached_to(evidence: Evidence, assessment: Assessment) -> bool:
+    return evidence.assessment_id == assessment.id or (
+        link_for(evidence.id, assessment.id) is not None
+    )
+
+
+def _link(actor, evidence: Evidence, assessment: Assessment, question_id, action: str) -> None:
+    """Use an existing record in an assessment (no second copy); audited; the caller commits."""
+    db.session.add(
+        EvidenceLink(
+            evidence_id=evidence.id,
+            assessment_id=assessment.id,
+            question_id=question_id,
+            linked_by_id=actor.id,
+        )
+    )
+    audit.record(
+        actor,
+        action,
+        evidence,
+        assessment_id=assessment.id,
+        vendor_id=evidence.vendor_id,
+        details={"name": evidence.original_name, "sha256": evidence.sha256, "linked": True},
+    )
+
+
+def _to_library(evidence: Evidence) -> None:
+    """Keep an assessment's file in the vendor's library too: its assessment keeps a link."""
+    if evidence.assessment_id is None:
+        return
+    db.session.add(
+        EvidenceLink(
+            evidence_id=evidence.id,
+            assessment_id=evidence.assessment_id,
+            question_id=evidence.question_id,
+            linked_by_id=evidence.uploaded_by_id,
+        )
+    )
+    evidence.assessment_id = None
+    evidence.question_id = None
 
 
 def _require_open(assessment: Assessment, what: str = "added") -> None:
@@ -271,8 +321,11 @@ def open_evidence(evidence: Evidence):
     return None, stream()
 
 
-def _save_rows(actor, rows: list[tuple[Evidence, bytes]], action: str, details: dict) -> None:
-    """Write blobs and rows in one go; on any failure remove the blobs again (nothing stored)."""
+def _save_rows(
+    actor, rows: list[tuple[Evidence, bytes]], action: str, details: dict, links=()
+) -> None:
+    """Write blobs and rows in one go; on any failure remove the blobs again (nothing stored).
+    ``links``: (assessment, question id) pairs that use the (first) new record."""
     storage = get_storage()
     keys = []
     try:
@@ -281,12 +334,21 @@ def _save_rows(actor, rows: list[tuple[Evidence, bytes]], action: str, details: 
             keys.append(ev.storage_key)
             db.session.add(ev)
         db.session.flush()
+        for assessment, question_id in links:
+            db.session.add(
+                EvidenceLink(
+                    evidence_id=rows[0][0].id,
+                    assessment_id=assessment.id,
+                    question_id=question_id,
+                    linked_by_id=actor.id,
+                )
+            )
         for ev, _ in rows:
             audit.record(
                 actor,
                 action,
                 ev,
-                assessment_id=ev.assessment_id,
+                assessment_id=ev.assessment_id or (links[0][0].id if links else None),
                 vendor_id=ev.vendor_id,
                 details={**details, "library": ev.assessment_id is None},
             )
@@ -322,9 +384,20 @@ def upload_evidence(
     clean = check_metadata(kind, meta, require_full_metadata)
     question_id = _question_id(assessment, question_key)
     digest = hashlib.sha256(data).hexdigest()
-    _refuse_duplicate(_duplicate(assessment.vendor_id, assessment.id, digest), "attached")
-    common = dict(
+    existing = _duplicate(assessment.vendor_id, digest)
+    if existing is not None:
+        # One record per vendor and file: the same file again is a link, its verification kept.
+        if _attached_to(existing, assessment):
+            _refuse_duplicate(existing, "attached")
+        _link(actor, existing, assessment, question_id, "evidence.attached_from_library")
+        if to_library:
+            _to_library(existing)
+        db.session.commit()
+        return existing
+    evidence = Evidence(
         vendor_id=assessment.vendor_id,
+        assessment_id=None if to_library else assessment.id,
+        question_id=None if to_library else question_id,
         kind=kind,
         original_name=name,
         size=len(data),
@@ -333,15 +406,13 @@ def upload_evidence(
         uploaded_by_id=actor.id,
         **clean,
     )
-    evidence = Evidence(assessment_id=assessment.id, question_id=question_id, **common)
-    rows = [(evidence, data)]
-    if to_library and _duplicate(assessment.vendor_id, None, digest) is None:
-        rows.append((Evidence(assessment_id=None, question_id=None, **common), data))
+    links = [(assessment, question_id)] if to_library else []
     _save_rows(
         actor,
-        rows,
+        [(evidence, data)],
         "evidence.uploaded",
         {"name": name, "kind": kind, "sha256": digest, "size": len(data)},
+        links=links,
     )
     return evidence
 
@@ -354,7 +425,20 @@ def upload_library_evidence(
     name, media_type = _check_file(filename, data)
     clean = check_metadata(kind, meta, require_full=True)
     digest = hashlib.sha256(data).hexdigest()
-    _refuse_duplicate(_duplicate(vendor.id, None, digest), "in your library")
+    existing = _duplicate(vendor.id, digest)
+    if existing is not None:
+        _refuse_duplicate(existing if existing.assessment_id is None else None, "in your library")
+        # Given in an assessment before: the one record now sits in the library too.
+        _to_library(existing)
+        audit.record(
+            actor,
+            "evidence.kept_in_library",
+            existing,
+            vendor_id=vendor.id,
+            details={"name": existing.original_name, "sha256": digest},
+        )
+        db.session.commit()
+        return existing
     evidence = Evidence(
         vendor_id=vendor.id,
         assessment_id=None,
@@ -390,52 +474,61 @@ def library(vendor_id: int) -> list[Evidence]:
 def attach_from_library(
     actor, assessment: Assessment, source: Evidence, question_key: str | None = None
 ) -> Evidence:
-    """Attach a library document to an open assessment (a copy, so each can be removed alone)."""
+    """Use a library document in an open assessment: a link to the one record (no copy), so a
+    verification of it counts wherever it is used."""
     require_role(actor, "vendor")
     if source.assessment_id is not None or source.vendor_id != assessment.vendor_id:
         raise NotFound(f"Evidence {source.id} is not in your library.")
     lock_assessment(assessment)
     _require_open(assessment)
     question_id = _question_id(assessment, question_key)
-    _refuse_duplicate(_duplicate(assessment.vendor_id, assessment.id, source.sha256), "attached")
-    data = _store(get_storage().read, source.storage_key, evidence=source)
-    copy = Evidence(
-        vendor_id=source.vendor_id,
-        assessment_id=assessment.id,
-        question_id=question_id,
-        uploaded_by_id=actor.id,
-        **{
-            c: getattr(source, c)
-            for c in (
-                "kind",
-                "original_name",
-                "size",
-                "sha256",
-                "media_type",
-                "certification_body",
-                "certificate_number",
-                "scope",
-                "standard",
-                "edition",
-                "accreditation_body",
-                "not_accredited",
-                "issued_on",
-                "expires_on",
-            )
-        },
-    )
-    _save_rows(
+    if _attached_to(source, assessment):
+        _refuse_duplicate(source, "attached")
+    _link(actor, source, assessment, question_id, "evidence.attached_from_library")
+    db.session.commit()
+    return source
+
+
+def detach_evidence(actor, assessment: Assessment, evidence: Evidence) -> None:
+    """Stop using a linked record in an open assessment (the record itself stays)."""
+    require_role(actor, "vendor")
+    lock_assessment(assessment)
+    _require_open(assessment, "removed")
+    link = link_for(evidence.id, assessment.id)
+    if link is None:
+        raise NotFound(f"Evidence {evidence.id} is not attached to this assessment.")
+    db.session.delete(link)
+    audit.record(
         actor,
-        [(copy, data)],
-        "evidence.attached_from_library",
-        {"name": source.original_name, "from_evidence": source.id, "sha256": source.sha256},
+        "evidence.detached",
+        evidence,
+        assessment_id=assessment.id,
+        vendor_id=evidence.vendor_id,
+        details={"name": evidence.original_name},
     )
-    return copy
+    db.session.commit()
+
+
+def _require_unused_elsewhere(evidence: Evidence, what: str) -> None:
+    """Refuse to change a record that an assessment no longer open relies on (its record)."""
+    closed = db.session.scalars(
+        select(Assessment.id)
+        .join(EvidenceLink, EvidenceLink.assessment_id == Assessment.id)
+        .where(EvidenceLink.evidence_id == evidence.id, Assessment.status.not_in(VENDOR_OPEN))
+        .order_by(Assessment.id)
+    ).all()
+    if closed:
+        raise Conflict(
+            f"This file cannot be {what}: assessment {', '.join(f'#{i}' for i in closed)} "
+            "was submitted with it.",
+            {"file": "In use."},
+        )
 
 
 def _require_changeable(evidence: Evidence, what: str) -> None:
+    _require_unused_elsewhere(evidence, what)
     if evidence.assessment_id is None:
-        return  # library documents can be changed at any time
+        return  # library documents can be changed at any time, unless a submission relies on them
     assessment = lock_assessment(evidence.assessment_id)
     _fresh(evidence)
     _require_open(assessment, what)
@@ -455,8 +548,8 @@ def replace_evidence(actor, evidence: Evidence, filename: str, data: bytes) -> E
     name, media_type = _check_file(filename, data)
     digest = hashlib.sha256(data).hexdigest()
     _refuse_duplicate(
-        _duplicate(evidence.vendor_id, evidence.assessment_id, digest, exclude=evidence.id),
-        "attached" if evidence.assessment_id else "in your library",
+        _duplicate(evidence.vendor_id, digest, exclude=evidence.id),
+        "among your files",
     )
     storage = get_storage()
     old_key, old_name = evidence.storage_key, evidence.original_name
@@ -522,9 +615,8 @@ def verify_evidence(
     or withdrawn (from today); it then earns no credit, and a claim to hold it is a red flag.
     """
     require_role(actor, "risk", "admin")
-    if evidence.assessment_id:
-        lock_assessment(evidence.assessment_id)
-        _fresh(evidence)
+    affected = [lock_assessment(i) for i in users_of(evidence)]
+    _fresh(evidence)
     if decision not in ("accepted", "rejected"):
         raise InvalidValues(
             "decision must be accepted or rejected.", {"decision": "accepted or rejected."}
@@ -560,10 +652,24 @@ def verify_evidence(
             "suspended": suspended,
         },
     )
-    if evidence.assessment_id:
-        assessment = db.session.get(Assessment, evidence.assessment_id)
-        if assessment.scored_at is not None and assessment.status != "cancelled":
-            db.session.flush()
+    db.session.flush()
+    for assessment in affected:
+        if assessment.scored_at is not None:
             score_assessment_now(assessment)
+            findings.reconcile_if_reviewed(actor, assessment)
     db.session.commit()
     return evidence
+
+
+def users_of(evidence: Evidence) -> list[int]:
+    """Ids of the scored assessments still in review whose score this record feeds: where it
+    was uploaded, where it is linked and, for a library document, every one of its vendor's."""
+    in_review = Assessment.status.in_(("submitted", "under_review"))
+    if evidence.assessment_id is None:
+        stmt = select(Assessment.id).where(Assessment.vendor_id == evidence.vendor_id, in_review)
+    else:
+        linked = select(EvidenceLink.assessment_id).where(EvidenceLink.evidence_id == evidence.id)
+        stmt = select(Assessment.id).where(
+            (Assessment.id == evidence.assessment_id) | Assessment.id.in_(linked), in_review
+        )
+    return list(db.session.scalars(stmt.order_by(Assessment.id)))

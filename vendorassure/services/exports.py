@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import STAFF_ROLES, Job, User
 from ..models._base import utcnow
 from ..storage import MissingObject, StoreError, get_storage
-from . import audit
+from . import audit, links
 from .access import get_assessment, require_role
 from .errors import Conflict, InvalidValues, NotFound, Unavailable
 
@@ -67,7 +67,7 @@ def _workbook(kind: str, assessment_id: int | None) -> tuple[bytes, str]:
 
 
 def export_link(job_id: int) -> str:
-    return f"{current_app.config['BASE_URL']}/reports/exports/{job_id}"
+    return links.url("main.export_status", job_id=job_id)
 
 
 def build_and_store(job: Job, kind: str, assessment_id: int | None) -> dict:

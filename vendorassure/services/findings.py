@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -13,10 +12,10 @@ from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
 from ..models._base import utcnow
 from ..settings_defaults import setting
 from ..validation import LINE_MESSAGE, has_control_chars
-from . import audit
+from . import audit, links
 from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
-from .notify import send_status_mail
+from .notify import mail_vendor_contacts
 from .scoring import score_view
 from .values import parse_date
 
@@ -163,14 +162,55 @@ def propose_findings(actor, assessment: Assessment) -> list[Finding]:
     require_role(actor, "risk", "admin")
     # Under the lock a concurrent proposal's findings are visible, so none is made twice.
     lock_assessment(assessment)
+    created = propose(actor, assessment)
+    db.session.commit()
+    return created
+
+
+def propose(actor, assessment: Assessment) -> list[Finding]:
+    """Bring the proposed findings in line with the score (the assessment is locked); return the
+    findings proposed now. The caller commits."""
+    return reconcile(actor, assessment)["proposed"]
+
+
+# A reconciled proposal is compared on these; a difference updates the proposal.
+PROPOSAL_FIELDS = ("severity", "title", "description")
+
+
+def reconcile(actor, assessment: Assessment) -> dict[str, list[Finding]]:
+    """Recompute the proposals from the stored score: a proposal whose cause is gone is
+    withdrawn (kept, with its history), a changed one updated, a new one proposed. Findings a
+    reviewer has decided (open, remediating, accepted, dismissed) are never touched. The
+    assessment is locked by the caller, who commits."""
     if assessment.scored_at is None:
         raise IllegalTransition(
             "The assessment is not scored yet; findings are proposed from its score.",
             {"status": assessment.status},
         )
-    existing = set(
-        db.session.scalars(select(Finding.origin).filter_by(assessment_id=assessment.id))
-    )
+    wanted = {p["origin"]: p for p in proposals(assessment)}
+    existing: dict[str, Finding] = {}
+    for f in db.session.scalars(
+        select(Finding)
+        .where(Finding.assessment_id == assessment.id, Finding.origin != "manual")
+        .order_by(Finding.id)
+    ):
+        existing[f.origin] = f  # the latest per origin
+    out: dict[str, list[Finding]] = {"proposed": [], "updated": [], "withdrawn": []}
+    for origin, f in existing.items():
+        p = wanted.get(origin)
+        if f.status == "proposed" and p is None:
+            f.status = "withdrawn"
+            f.closing_reason = "The score no longer shows this gap."
+            out["withdrawn"].append(f)
+        elif f.status in ("proposed", "withdrawn") and p is not None:
+            changed = [k for k in PROPOSAL_FIELDS if getattr(f, k) != p[k]]
+            if changed or f.status == "withdrawn":
+                for k in PROPOSAL_FIELDS:
+                    setattr(f, k, p[k])
+                f.closing_reason = ""
+                key = "proposed" if f.status == "withdrawn" else "updated"
+                f.status = "proposed"
+                out[key].append(f)
     controls = dict(db.session.execute(select(Control.ref, Control.id)).all())
     questions = dict(
         db.session.execute(
@@ -180,9 +220,8 @@ def propose_findings(actor, assessment: Assessment) -> list[Finding]:
         ).all()
     )
     due_days = setting("FINDING_DUE_DAYS")
-    created = []
-    for p in proposals(assessment):
-        if p["origin"] in existing:
+    for origin, p in wanted.items():
+        if origin in existing:
             continue
         finding = Finding(
             assessment_id=assessment.id,
@@ -193,24 +232,108 @@ def propose_findings(actor, assessment: Assessment) -> list[Finding]:
             title=p["title"],
             description=p["description"],
             status="proposed",
-            origin=p["origin"],
+            origin=origin,
             due_date=date.today() + timedelta(days=int(due_days.get(p["severity"], 90))),
-            created_by_id=actor.id,
+            created_by_id=actor.id if actor is not None else None,
         )
         db.session.add(finding)
-        created.append(finding)
-    if created:
+        out["proposed"].append(finding)
+    if any(out.values()):
         db.session.flush()
         audit.record(
             actor,
-            "finding.proposed",
+            "finding.reconciled",
             assessment,
             assessment_id=assessment.id,
             vendor_id=assessment.vendor_id,
-            details={"findings": [f.id for f in created], "origins": [f.origin for f in created]},
+            details={
+                kind: [{"id": f.id, "title": f.title} for f in found]
+                for kind, found in out.items()
+                if found
+            },
         )
+    return out
+
+
+def reconcile_if_reviewed(actor, assessment: Assessment) -> None:
+    """After a score change: reconcile when the review has proposed findings already."""
+    if assessment.scored_at is not None and db.session.scalar(
+        select(Finding.id)
+        .where(Finding.assessment_id == assessment.id, Finding.origin != "manual")
+        .limit(1)
+    ):
+        reconcile(actor, assessment)
+
+
+BULK_ACTIONS = ("open", "dismiss", "assign", "due_date")
+
+
+def bulk_update(actor, assessment: Assessment, ids, action: str, value=None) -> list[Finding]:
+    """Decide many findings of one assessment at once: open (proposed ones), dismiss with a
+    reason, assign an owner, set a due date. One transaction; one audit event per finding."""
+    require_role(actor, "risk", "admin")
+    if action not in BULK_ACTIONS:
+        raise InvalidValues(
+            f"action must be one of {', '.join(BULK_ACTIONS)}.", {"action": "Unknown action."}
+        )
+    ids = sorted({i for i in ids if isinstance(i, int)})
+    if not ids:
+        raise InvalidValues("Choose at least one finding.", {"ids": "Required."})
+    lock_assessment(assessment)
+    rows = apply_bulk(actor, assessment, ids, action, value)
     db.session.commit()
-    return created
+    return rows
+
+
+def apply_bulk(actor, assessment: Assessment, ids: list[int], action: str, value=None):
+    """Apply one bulk action to findings of a locked assessment; the caller commits."""
+    changes: dict = {
+        "open": {"status": "open"},
+        "dismiss": {"status": "closed"},
+        "assign": {"owner_id": value},
+        "due_date": {"due_date": value},
+    }[action]
+    if action == "dismiss":
+        value = (value or "").strip() if isinstance(value, str) else ""
+        if not value:
+            raise InvalidValues("Say why the findings are dismissed.", {"reason": "Required."})
+        if len(value) > 5000:
+            raise InvalidValues(
+                "The reason is longer than 5000 characters.", {"reason": "Too long."}
+            )
+    rows = db.session.scalars(
+        select(Finding)
+        .where(Finding.assessment_id == assessment.id, Finding.id.in_(ids))
+        .order_by(Finding.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    if len(rows) != len(ids):
+        missing = sorted(set(ids) - {f.id for f in rows})
+        raise NotFound(f"Finding(s) {', '.join(map(str, missing))} are not in this assessment.")
+    for f in rows:
+        target = changes.get("status")
+        if target and (f.status, target) not in FINDING_TRANSITIONS:
+            raise IllegalTransition(
+                f"Finding #{f.id} is {f.status.replace('_', ' ')} and cannot become "
+                f"{'dismissed' if action == 'dismiss' else target}.",
+                {"status": f.status},
+            )
+    for f in rows:
+        before = f.status
+        _apply(f, {k: v for k, v in changes.items() if k != "status"})
+        if "status" in changes:
+            f.status = changes["status"]
+        if action == "dismiss":
+            f.closing_reason = value
+        audit.record(
+            actor,
+            "finding.updated",
+            f,
+            assessment_id=f.assessment_id,
+            vendor_id=f.vendor_id,
+            details={"fields": sorted(changes), "from": before, "to": f.status, "bulk": True},
+        )
+    return list(rows)
 
 
 def update_finding(actor, finding: Finding, data: dict) -> Finding:
@@ -277,16 +400,14 @@ def update_finding(actor, finding: Finding, data: dict) -> Finding:
 
 
 def _tell_vendor(finding: Finding) -> None:
-    for contact in finding.vendor.contacts:
-        if contact.active and contact.password_hash:
-            send_status_mail(
-                contact.email,
-                f"Finding to remediate: {finding.title}",
-                f"The risk team shared a finding with {finding.vendor.name} and asks for a "
-                f"remediation plan"
-                + (f" by {finding.due_date:%Y-%m-%d}" if finding.due_date else "")
-                + f".\n\nSign in at {current_app.config['BASE_URL']}/findings/mine",
-            )
+    mail_vendor_contacts(
+        finding.vendor,
+        f"Finding to remediate: {finding.title}",
+        f"The risk team shared a finding with {finding.vendor.name} and asks for a "
+        f"remediation plan"
+        + (f" by {finding.due_date:%Y-%m-%d}" if finding.due_date else "")
+        + f".\n\nSign in at {links.url('main.vendor_findings')}",
+    )
 
 
 def get_vendor_finding(user, finding_id: int) -> Finding:

@@ -6,11 +6,12 @@ from datetime import date
 
 from flask import current_app
 
+from . import links
 from .mail import send_mail
 
 
 def invitation_link(token: str) -> str:
-    return f"{current_app.config['BASE_URL']}/invite/{token}"
+    return links.url("auth.invitation_accept", token=token)
 
 
 def send_invitation(inv, token: str, vendor) -> str:
@@ -32,10 +33,23 @@ def send_status_mail(to: str, subject: str, body: str) -> None:
     send_mail(to, subject, body + "\n\n-- VendorAssure\n")
 
 
+def vendor_recipients(vendor) -> list[str]:
+    """The addresses of a vendor's contacts who can sign in (active, password set)."""
+    return [c.email for c in vendor.contacts if c.active and c.password_hash]
+
+
+def mail_vendor_contacts(vendor, subject: str, body: str) -> int:
+    """Send one status mail to each of a vendor's contacts who can sign in; return how many."""
+    recipients = vendor_recipients(vendor)
+    for email in recipients:
+        send_status_mail(email, subject, body)
+    return len(recipients)
+
+
 def send_reminder(to: str, assessment, stage: str, today: date) -> None:
     """Email a due-date reminder: stage is before_due or overdue."""
     left = (assessment.due_date - today).days
-    link = f"{current_app.config['BASE_URL']}/portal/assessments/{assessment.id}"
+    link = links.url("portal.assessment_answer", assessment_id=assessment.id)
     title = assessment.questionnaire.title
     if stage == "overdue":
         subject = f"Overdue: {title} for {assessment.vendor.name}"
@@ -56,7 +70,7 @@ def send_reminder(to: str, assessment, stage: str, today: date) -> None:
 
 
 def password_reset_link(token: str) -> str:
-    return f"{current_app.config['BASE_URL']}/reset/{token}"
+    return links.url("auth.password_reset", token=token)
 
 
 def send_password_reset(user, reset, token: str) -> str:
@@ -81,7 +95,7 @@ def send_sso_reminder(user) -> None:
         f"Hello,\n\n"
         f"Someone (we hope you) asked to reset the VendorAssure password for {user.email}.\n\n"
         f"Your organisation signs in to VendorAssure with single sign-on, so there is no password "
-        f'to reset here. Use "{current_app.config["OIDC_LABEL"]}" on {current_app.config["BASE_URL"]}/login.\n'
+        f'to reset here. Use "{current_app.config["OIDC_LABEL"]}" on {links.url("auth.login")}.\n'
         f"If you did not ask for this, you can ignore this email."
     )
     send_status_mail(user.email, "VendorAssure: you sign in with single sign-on", body)

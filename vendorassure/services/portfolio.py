@@ -27,7 +27,8 @@ from ..models import (
     ObjectiveScore,
     Vendor,
 )
-from ..models.findings import ACTIVE_FINDING_STATUSES, FINDING_STATUSES, SEVERITIES
+from ..models.findings import ACTIVE_FINDING_STATUSES
+from ..queries.findings import by_vendor_subquery, finding_counts
 from ..settings_defaults import next_reassessment, setting
 from .library import scoring_model
 
@@ -235,37 +236,7 @@ def third_party_rollup(latest=None) -> dict:
 
 def findings_summary(today: date) -> dict:
     """Findings by status, active ones by severity, overdue ones and expired risk acceptances."""
-    by_status = dict.fromkeys(FINDING_STATUSES, 0)
-    by_status.update(
-        dict(
-            db.session.execute(select(Finding.status, func.count()).group_by(Finding.status)).all()
-        )
-    )
-    by_severity = dict.fromkeys(SEVERITIES, 0)
-    by_severity.update(
-        dict(
-            db.session.execute(
-                select(Finding.severity, func.count())
-                .where(Finding.status.in_(ACTIVE_FINDING_STATUSES))
-                .group_by(Finding.severity)
-            ).all()
-        )
-    )
-    row = db.session.execute(
-        select(
-            func.count().filter(
-                Finding.status.in_(ACTIVE_FINDING_STATUSES), Finding.due_date < today
-            ),
-            func.count().filter(Finding.status == "risk_accepted", Finding.accepted_until < today),
-        )
-    ).one()
-    return {
-        "by_status": by_status,
-        "open_by_severity": by_severity,
-        "open": sum(by_status[s] for s in ACTIVE_FINDING_STATUSES),
-        "overdue": row[0],
-        "expired_acceptances": row[1],
-    }
+    return finding_counts(today)
 
 
 def ratings_over_time(months: int = 12) -> list[dict]:
@@ -308,18 +279,7 @@ def register_statement(today: date):
         .group_by(Assessment.vendor_id)
         .subquery()
     )
-    findings = (
-        select(
-            Finding.vendor_id,
-            func.count().filter(Finding.status.in_(ACTIVE_FINDING_STATUSES)).label("open"),
-            func.count()
-            .filter(Finding.status.in_(ACTIVE_FINDING_STATUSES), Finding.due_date < today)
-            .label("overdue"),
-            func.count().filter(Finding.status == "risk_accepted").label("accepted"),
-        )
-        .group_by(Finding.vendor_id)
-        .subquery()
-    )
+    findings = by_vendor_subquery(today)
     certs = (
         select(
             Evidence.vendor_id,
@@ -468,3 +428,16 @@ def vendor_history(vendor_id: int) -> list[Assessment]:
     return db.session.scalars(
         select(Assessment).filter_by(vendor_id=vendor_id).order_by(Assessment.id)
     ).all()
+
+
+def ratings_for(vendor_ids: list[int]) -> dict[int, str]:
+    """{vendor id: final rating of its latest scored assessment} for the given vendors."""
+    if not vendor_ids:
+        return {}
+    latest = latest_scored_subquery()
+    rows = db.session.execute(
+        select(latest.c.vendor_id, func.coalesce(Assessment.override_rating, Assessment.rating))
+        .join(Assessment, Assessment.id == latest.c.assessment_id)
+        .where(latest.c.vendor_id.in_(vendor_ids))
+    ).all()
+    return dict(rows)

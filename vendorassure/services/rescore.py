@@ -14,13 +14,15 @@ from ..models import (
     Answer,
     Assessment,
     Evidence,
+    EvidenceLink,
+    Finding,
     Question,
     Questionnaire,
     Vendor,
 )
 from ..scoring import score_frame
 from ..scoring.batch import CERTIFICATE_COLUMNS, gc_paused
-from . import audit
+from . import audit, findings
 from .scoring import ScoreRecord, control_defs, evidence_state, question_defs, store_scores
 
 
@@ -42,11 +44,15 @@ def _frames(ids: list[int], as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
         ).all(),
         columns=["assessment_id", "question_id", "question", "value", "na"],
     )
-    ev_rows = db.session.execute(
-        select(Evidence.assessment_id, Evidence.question_id, Evidence.verification).where(
-            Evidence.assessment_id.in_(ids), Evidence.question_id.is_not(None)
-        )
-    ).all()
+    own = select(Evidence.assessment_id, Evidence.question_id, Evidence.verification).where(
+        Evidence.assessment_id.in_(ids), Evidence.question_id.is_not(None)
+    )
+    linked = (
+        select(EvidenceLink.assessment_id, EvidenceLink.question_id, Evidence.verification)
+        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+        .where(EvidenceLink.assessment_id.in_(ids), EvidenceLink.question_id.is_not(None))
+    )
+    ev_rows = db.session.execute(own.union_all(linked)).all()
     states: dict[tuple[int, int], set[str]] = {}
     for aid, qid, verification in ev_rows:
         states.setdefault((aid, qid), set()).add(verification)
@@ -67,10 +73,17 @@ def _frames(ids: list[int], as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
             Evidence.suspended_on,
         )
         .join(Evidence, Evidence.vendor_id == Assessment.vendor_id)
+        .outerjoin(
+            EvidenceLink,
+            (EvidenceLink.evidence_id == Evidence.id)
+            & (EvidenceLink.assessment_id == Assessment.id),
+        )
         .where(
             Assessment.id.in_(ids),
             Evidence.kind.in_(CERTIFICATE_KINDS),
-            (Evidence.assessment_id == Assessment.id) | Evidence.assessment_id.is_(None),
+            (Evidence.assessment_id == Assessment.id)
+            | Evidence.assessment_id.is_(None)
+            | EvidenceLink.id.is_not(None),
         )
     ).all()
     certs = pd.DataFrame(
@@ -129,6 +142,7 @@ def rescore_all(
             if old[aid] != rating
         ]
     store_scores(records)
+    _reconcile_in_review([r.assessment_id for r in records], actor)
     audit.record(
         actor,
         "scoring.rescored",
@@ -142,6 +156,25 @@ def rescore_all(
     )
     db.session.commit()
     return RescoreReport(len(records), len(changed), model.version, sorted(changed))
+
+
+def _reconcile_in_review(ids: list[int], actor) -> None:
+    """Bring the proposed findings of assessments in review in line with their new scores."""
+    in_review = db.session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.id.in_(
+                select(Finding.assessment_id).where(
+                    Finding.assessment_id.in_(ids), Finding.origin != "manual"
+                )
+            ),
+            Assessment.status.in_(("submitted", "under_review")),
+        )
+        .order_by(Assessment.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for a in in_review:
+        findings.reconcile(actor, a)
 
 
 def _records(fs, model_version: str) -> list[ScoreRecord]:

@@ -29,6 +29,7 @@ from ..models import (
     Question,
 )
 from ..models._base import utcnow
+from ..queries.evidence import assessment_evidence
 from ..scoring import (
     AnswerIn,
     CertificateIn,
@@ -111,16 +112,12 @@ def build_input(assessment: Assessment, as_of: date | None = None) -> ScoringInp
         .join(Question, Question.id == Answer.question_id)
         .where(Answer.assessment_id == assessment.id)
     ).all()
-    evidence = db.session.scalars(
-        select(Evidence).where(
-            Evidence.vendor_id == assessment.vendor_id,
-            (Evidence.assessment_id == assessment.id) | Evidence.assessment_id.is_(None),
-        )
-    ).all()
+    used = assessment_evidence(assessment)
+    evidence = [ev for ev, _ in used]
     by_question: dict[int, set[str]] = {}
-    for ev in evidence:
-        if ev.assessment_id == assessment.id and ev.question_id is not None:
-            by_question.setdefault(ev.question_id, set()).add(ev.verification)
+    for ev, question_id in used:
+        if question_id is not None:
+            by_question.setdefault(question_id, set()).add(ev.verification)
     answers_in = {
         key: AnswerIn(key, value, na, evidence_state(by_question.get(qid, set())))
         for qid, key, value, na in answers

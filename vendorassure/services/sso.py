@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import User
 from ..models._base import utcnow
-from . import audit
+from . import audit, links
 from .errors import NotAuthenticated
 
 FAILED = "Single sign-on did not complete. Try again, or ask your administrator for help."
@@ -65,8 +65,8 @@ def _client() -> FlaskOAuth2App:
 
 
 def callback_url() -> str:
-    # From BASE_URL, never from the Host header, so it always matches the registered URI.
-    return f"{current_app.config['BASE_URL']}/login/sso/callback"
+    # From the configured base URL, never from the Host header, so it always matches the registered URI.
+    return links.url("auth.sso_callback")
 
 
 def start_sso():

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.helpers import PDF, PNG
 from vendorassure.extensions import db
 from vendorassure.models import Evidence
+from vendorassure.queries.evidence import link_for
 from vendorassure.services import evidence
 from vendorassure.services.errors import Conflict, InvalidValues, NotFound, UnsupportedMedia
 
@@ -92,15 +93,19 @@ def test_library_duplicate_attach_and_isolation(app, make):
             user, vendor, "c2.pdf", PDF, "iso27001_certificate", **CERT
         )
     a = make.assessment(vendor)
-    copy = evidence.attach_from_library(user, a, lib)
-    assert copy.assessment_id == a.id and copy.not_accredited is True
+    used = evidence.attach_from_library(user, a, lib)
+    # One record: the assessment links to the library document, no copy is made.
+    assert used.id == lib.id and used.assessment_id is None and used.not_accredited is True
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == 1
+    assert link_for(lib.id, a.id) is not None
     with pytest.raises(Conflict):
         evidence.attach_from_library(user, a, lib)
     theirs = make.assessment(other)
     with pytest.raises(NotFound):
         evidence.attach_from_library(outsider, theirs, lib)
+    own = evidence.upload_evidence(user, a, "p.png", PNG, "policy")
     with pytest.raises(NotFound):
-        evidence.attach_from_library(user, a, copy)  # not a library item
+        evidence.attach_from_library(user, a, own)  # not a library item
 
 
 def test_replace_refuses_a_duplicate_and_keeps_the_old_file(app, make, _own_evidence_dir):

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField, SubmitField
 
+from ...downloads import send_bytes
 from ...extensions import db
 from ...models import Job
 from ...services import exports
@@ -61,7 +62,5 @@ def export_status(job_id: int):
 @roles_required(*STAFF)
 def export_download(job_id: int):
     """Download a finished export."""
-    from ...api.reports_routes import send_bytes
-
     filename, media_type, data = exports.open_export(current_user, job_id)
     return send_bytes(data, filename, media_type)

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ...downloads import send_bytes
 from ...extensions import db
 from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding
+from ...models.findings import ACTIVE_FINDING_STATUSES
+from ...queries.findings import finding_counts
 from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
 from ...services import access, findings, portfolio
 from ...services.errors import ServiceError
@@ -28,13 +31,6 @@ STAFF = ("admin", "procurement", "risk")
 class PlanForm(Form):
     plan = TextAreaField("Remediation plan", validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField("Send plan")
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/")
@@ -69,7 +65,7 @@ def vendor_register():
     """The vendor register, one row per vendor (CSV with ?format=csv)."""
     rows = portfolio.vendor_register(include_inactive=request.args.get("all") == "1")
     if request.args.get("format") == "csv":
-        return _download(to_csv(loader.register_frame(rows)), "vendor-register.csv", "text/csv")
+        return send_bytes(to_csv(loader.register_frame(rows)), "vendor-register.csv", "text/csv")
     return render_template("main/register.html", rows=rows, today=date.today())
 
 
@@ -90,9 +86,7 @@ def vendor_overview(vendor_id: int):
     open_findings = db.session.scalars(
         select(Finding)
         .options(joinedload(Finding.control))
-        .where(
-            Finding.vendor_id == vendor.id, Finding.status.in_(("proposed", "open", "remediating"))
-        )
+        .where(Finding.vendor_id == vendor.id, Finding.status.in_(ACTIVE_FINDING_STATUSES))
         .order_by(Finding.due_date.is_(None), Finding.due_date, Finding.id)
     ).all()
     return render_template(
@@ -102,6 +96,7 @@ def vendor_overview(vendor_id: int):
         trend=[a for a in history if a.risk_score is not None],
         certificates=certificates,
         open_findings=open_findings,
+        finding_counts=finding_counts(today, vendor_id=vendor.id),
         last_assessed=last,
         next_due=next_reassessment(last, vendor.inherent_tier, today),
         interval=setting("REASSESSMENT_MONTHS").get(vendor.inherent_tier),
@@ -115,7 +110,7 @@ def vendor_overview(vendor_id: int):
 def portfolio_export():
     """Download the portfolio register workbook."""
     data = build_portfolio_workbook(loader.load_portfolio())
-    return _download(data, f"portfolio-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
+    return send_bytes(data, f"portfolio-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
 
 
 @bp.get("/reports/evidence-pack.xlsx")
@@ -123,7 +118,7 @@ def portfolio_export():
 def evidence_pack_export():
     """Download the buyer's ISO/IEC 42001 A.10 evidence pack."""
     data = build_evidence_pack(loader.load_evidence_pack())
-    return _download(data, f"a10-evidence-pack-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
+    return send_bytes(data, f"a10-evidence-pack-{date.today().isoformat()}.xlsx", XLSX_MIMETYPE)
 
 
 # --- the vendor's side: findings sent to it ----------------------------------------------------

@@ -9,8 +9,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...catalog.qtypes import AnswerRejected, question_type
+from ...downloads import send_evidence
 from ...extensions import db
-from ...models import VENDOR_OPEN, Assessment, Evidence
+from ...models import VENDOR_OPEN, Assessment
+from ...queries.evidence import assessment_evidence
 from ...services import access, assessments, comments, evidence
 from ...services.errors import BadInput, MissingAnswers, ServiceError, StaleAnswer
 from ..helpers import opts, roles_required
@@ -102,9 +104,10 @@ def _render_form(
 ):
     answers = assessments.answer_map(assessment)
     visible = assessments.visible_keys(assessment, answers)
-    docs = db.session.scalars(
-        select(Evidence).filter_by(assessment_id=assessment.id).order_by(Evidence.id)
-    ).all()
+    used = assessment_evidence(assessment, include_library=False)
+    docs = [e for e, _ in used]
+    keys = {q.id: q.key for q in assessment.questionnaire.questions}
+    ev_questions = {e.id: keys.get(qid) for e, qid in used if qid}
     if ev_form is None:
         ev_form = EvidenceForm(prefix="ev", formdata=None)
     ev_form.question_key.choices = _question_choices(assessment)
@@ -129,6 +132,7 @@ def _render_form(
         conflicts=conflicts or {},
         posted=posted,
         evidence=docs,
+        ev_questions=ev_questions,
         warnings=[w for e in docs for w in evidence.certificate_warnings(e)],
         ev_form=ev_form,
         attach_form=attach_form,
@@ -436,6 +440,21 @@ def evidence_delete(evidence_id: int):
     return target
 
 
+@bp.post("/assessments/<int:assessment_id>/evidence/<int:evidence_id>/detach")
+@roles_required("vendor")
+def evidence_detach(assessment_id: int, evidence_id: int):
+    """Stop using a library document in this assessment (it stays in the library)."""
+    assessment = access.get_assessment(current_user, assessment_id)
+    ev = access.get_evidence(current_user, evidence_id)
+    if DeleteForm(prefix="del").validate_on_submit():
+        try:
+            evidence.detach_evidence(current_user, assessment, ev)
+            flash(f"{ev.original_name} is no longer attached; it stays in your library.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    return redirect(_answer_url(assessment, "#evidence"))
+
+
 @bp.route("/library", methods=["GET", "POST"])
 @roles_required("vendor")
 def library():
@@ -486,8 +505,6 @@ def library():
 @roles_required("vendor")
 def evidence_download(evidence_id: int):
     """Download one of the vendor's own files."""
-    from ...api.routes import send_evidence
-
     return send_evidence(access.get_evidence(current_user, evidence_id))
 
 

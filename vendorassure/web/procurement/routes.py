@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Assessment, Vendor
-from ...services import access, assessments, library, vendors
+from ...services import access, assessments, library, portfolio, vendors
 from ...services.errors import ServiceError
 from ...services.queries import name_contains, page_arg, paginate
 from ..helpers import apply_errors, opts, roles_required
@@ -22,9 +22,7 @@ PER_PAGE = 25
 
 
 def _ratings(vendor_ids):
-    from ...api.routes import _ratings_for
-
-    return _ratings_for(vendor_ids)
+    return portfolio.ratings_for(vendor_ids)
 
 
 @bp.get("/vendors")

@@ -12,11 +12,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import FINDING_STATUSES, SEVERITIES
+from ...models.findings import FINDING_STATUS_LABELS
 from ..forms import Form
 from ..helpers import opts
 
 SEVERITY_CHOICES = [(s, s.capitalize()) for s in SEVERITIES]
-STATUS_CHOICES = [(s, s.replace("_", " ").capitalize()) for s in FINDING_STATUSES]
+STATUS_CHOICES = [(s, FINDING_STATUS_LABELS[s]) for s in FINDING_STATUSES if s != "withdrawn"]
 
 
 class VerifyForm(Form):
@@ -64,7 +65,40 @@ class DecisionForm(Form):
     override_reason = TextAreaField(
         "Reason for the override", validators=[Optional(), Length(max=5000)]
     )
+    proposed = SelectField(
+        "Proposed findings not yet decided",
+        choices=opts(
+            [
+                ("", "I decide them first"),
+                ("open", "Open all of them"),
+                ("dismiss", "Dismiss all of them (give the reason)"),
+            ]
+        ),
+        validators=[Optional()],
+    )
+    dismiss_reason = StringField(
+        "Reason for dismissing them", validators=[Optional(), Length(max=5000)]
+    )
     submit = SubmitField("Record decision")
+
+
+class FindingBulkForm(Form):
+    action = SelectField(
+        "With the chosen findings",
+        choices=opts(
+            [
+                ("open", "Open (confirm the proposals)"),
+                ("dismiss", "Dismiss, with a reason"),
+                ("assign", "Assign an owner"),
+                ("due_date", "Set the due date"),
+            ]
+        ),
+        validators=[DataRequired()],
+    )
+    reason = StringField("Reason (to dismiss)", validators=[Optional(), Length(max=5000)])
+    owner_id = SelectField("Owner", validators=[Optional()])
+    due_date = DateField("Due date", validators=[Optional()])
+    submit = SubmitField("Apply")
 
 
 class StartForm(Form):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from ...downloads import send_bytes, send_csv, send_evidence
 from ...extensions import db
 from ...models import (
     FINDING_STATUSES,
@@ -20,7 +21,6 @@ from ...models import (
     AuditEvent,
     Comment,
     Control,
-    Evidence,
     Finding,
     Objective,
     Question,
@@ -29,17 +29,20 @@ from ...models import (
     Vendor,
 )
 from ...models import Assessment as A
-from ...reports import build_assessment_workbook, loader, to_csv
+from ...queries.evidence import assessment_evidence
+from ...reports import build_assessment_workbook, loader
 from ...services import access, assessments, evidence, findings, library, review
 from ...services.errors import ServiceError
 from ...services.queries import int_arg, name_contains, page_arg, paginate
 from ...services.scoring import explained_score
+from ...validation import bounded_int
 from ..helpers import apply_errors, opts, roles_required
 from . import bp
 from .forms import (
     AssignForm,
     ClarifyForm,
     DecisionForm,
+    FindingBulkForm,
     FindingCreateForm,
     FindingEditForm,
     FlagForm,
@@ -60,13 +63,6 @@ SORTS = {
 }
 DUE_FILTERS = {"overdue": "Overdue", "7": "Due within 7 days", "30": "Due within 30 days"}
 CSV_LIMIT = 10000
-
-
-def _csv(frame, name: str) -> Response:
-    response = Response(to_csv(frame), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _reviewers():
@@ -122,7 +118,7 @@ def queue():
     order = SORTS.get(sort, SORTS["due"])
     if args.get("format") == "csv":
         rows = db.session.execute(stmt.order_by(*order).limit(CSV_LIMIT)).all()
-        return _csv(loader.queue_frame(rows), "review-queue.csv")
+        return send_csv(loader.queue_frame(rows), "review-queue.csv")
     page = page_arg(args)
     rows, total = paginate(stmt, page, PER_PAGE, order, rows=True)
     reviewers = _reviewers()
@@ -227,15 +223,8 @@ def assessment_review(assessment_id: int):
         .options(selectinload(Question.control_links).selectinload(QuestionControl.control))
         .order_by(Question.order)
     ).all()
-    docs = db.session.scalars(
-        select(Evidence)
-        .options(joinedload(Evidence.question))
-        .where(
-            (Evidence.assessment_id == a.id)
-            | ((Evidence.vendor_id == a.vendor_id) & Evidence.assessment_id.is_(None))
-        )
-        .order_by(Evidence.id)
-    ).all()
+    used = assessment_evidence(a)
+    docs = [e for e, _ in used]
     events = db.session.scalars(
         select(AuditEvent).filter_by(assessment_id=a.id).order_by(AuditEvent.id.desc()).limit(200)
     ).all()
@@ -252,6 +241,7 @@ def assessment_review(assessment_id: int):
         .order_by(Finding.id)
     ).all()
     question_keys = {q.id: q.key for q in questions}
+    ev_questions = {e.id: question_keys.get(qid) for e, qid in used if qid}
     reviewers = _reviewers()
     assign_form = AssignForm(prefix="as", reviewer=str(a.reviewer_id or ""))
     assign_form.reviewer.choices = opts(
@@ -285,11 +275,14 @@ def assessment_review(assessment_id: int):
         events=events,
         comments=comments,
         question_keys=question_keys,
+        ev_questions=ev_questions,
         findings=finding_rows,
         flagged=[k for k, ans in answers.items() if ans.review_state == "flagged"],
         verify_forms={e.id: VerifyForm(prefix=f"v{e.id}") for e in docs},
         decision_form=DecisionForm(prefix="d"),
         start_form=StartForm(prefix="s"),
+        bulk_form=bulk_form(),
+        proposed_count=sum(1 for f in finding_rows if f.status == "proposed"),
         assign_form=assign_form,
         clarify_form=clarify_form,
         propose_form=ProposeForm(prefix="p"),
@@ -316,8 +309,7 @@ def review_start(assessment_id: int):
     a = access.get_assessment(current_user, assessment_id)
     if StartForm(prefix="s").validate_on_submit():
         try:
-            assessments.review_assessment(current_user, a, "start")
-            created = findings.propose_findings(current_user, a)
+            created = review.start_review(current_user, a)
             flash(f"Review started; {len(created)} finding(s) proposed from the score.", "success")
         except ServiceError as exc:
             flash(exc.message, "error")
@@ -333,23 +325,22 @@ def review_decision(assessment_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return _back(a, "#decision")
-    note = (form.note.data or "").strip()
-    if form.decision.data == "request_changes" and form.include_flagged.data:
-        points = [
-            f"- {key}: {ans.review_note or 'please review this answer'}"
-            for key, ans in assessments.answer_map(a).items()
-            if ans.review_state == "flagged"
-        ]
-        note = "\n".join([note, *points]).strip()
+    override = form.override_rating.data or None, form.override_reason.data or None
     try:
-        assessments.review_assessment(
-            current_user,
-            a,
-            form.decision.data,
-            note,
-            form.override_rating.data or None,
-            form.override_reason.data or None,
-        )
+        review.check_decision(form.decision.data, *override)
+        if form.decision.data == "request_changes":
+            review.request_changes(
+                current_user, a, form.note.data, include_flagged=bool(form.include_flagged.data)
+            )
+        else:
+            review.complete_review(
+                current_user,
+                a,
+                form.note.data,
+                *override,
+                proposed=form.proposed.data or None,
+                dismiss_reason=form.dismiss_reason.data,
+            )
     except ServiceError as exc:
         flash(exc.message, "error")
         return _back(a, "#decision")
@@ -406,6 +397,44 @@ def findings_propose(assessment_id: int):
         try:
             created = findings.propose_findings(current_user, a)
             flash(f"{len(created)} finding(s) proposed.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    return _back(a, "#findings")
+
+
+def _staff_choices():
+    staff = db.session.scalars(
+        select(User).where(User.role.in_(STAFF), User.active.is_(True)).order_by(User.email)
+    ).all()
+    return opts([("", "—"), *[(str(u.id), u.display_name) for u in staff]])
+
+
+def bulk_form() -> FindingBulkForm:
+    form = FindingBulkForm(prefix="fb")
+    form.owner_id.choices = _staff_choices()
+    return form
+
+
+@bp.post("/assessments/<int:assessment_id>/findings/bulk")
+@roles_required(*RISK)
+def findings_bulk(assessment_id: int):
+    """Open, dismiss (with a reason), assign or date many findings of the assessment at once."""
+    a = access.get_assessment(current_user, assessment_id)
+    form = bulk_form()
+    ids = [bounded_int(v) for v in request.form.getlist("ids")]
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+    elif not ids or None in ids or len(ids) > 500:
+        flash("Tick between 1 and 500 findings.", "error")
+    else:
+        value = {
+            "dismiss": form.reason.data,
+            "assign": int(form.owner_id.data) if form.owner_id.data else None,
+            "due_date": form.due_date.data,
+        }.get(form.action.data)
+        try:
+            rows = findings.bulk_update(current_user, a, ids, form.action.data, value)
+            flash(f"{len(rows)} finding(s) updated.", "success")
         except ServiceError as exc:
             flash(exc.message, "error")
     return _back(a, "#findings")
@@ -470,7 +499,7 @@ def finding_list():
     args = request.args
     stmt = findings_statement(args)
     if args.get("format") == "csv":
-        return _csv(loader.findings_frame(stmt.limit(CSV_LIMIT)), "findings.csv")
+        return send_csv(loader.findings_frame(stmt.limit(CSV_LIMIT)), "findings.csv")
     page = page_arg(args)
     rows, total = paginate(
         stmt.options(
@@ -510,10 +539,7 @@ def _edit_form(f: Finding, formdata=None) -> FindingEditForm:
         accepted_until=f.accepted_until,
         shared_with_vendor=f.shared_with_vendor,
     )
-    staff = db.session.scalars(
-        select(User).where(User.role.in_(STAFF), User.active.is_(True)).order_by(User.email)
-    ).all()
-    form.owner_id.choices = opts([("", "—"), *[(str(u.id), u.display_name) for u in staff]])
+    form.owner_id.choices = _staff_choices()
     return form
 
 
@@ -571,8 +597,6 @@ def finding_update(finding_id: int):
 @roles_required(*STAFF)
 def assessment_export(assessment_id: int):
     """Download the assessment workbook."""
-    from ...api.reports_routes import send_bytes
-
     a = access.get_assessment(current_user, assessment_id)
     return send_bytes(
         build_assessment_workbook(loader.load_assessment(a)), f"assessment-{a.id}.xlsx"
@@ -585,9 +609,10 @@ def evidence_verify(evidence_id: int):
     """Accept or reject a piece of evidence (for certificates: scope and accreditation)."""
     ev = access.get_evidence(current_user, evidence_id)
     form = VerifyForm(prefix=f"v{ev.id}")
+    back = int_arg(request.args, "assessment_id") or ev.assessment_id
     target = (
-        url_for("review.assessment_review", assessment_id=ev.assessment_id) + "#evidence"
-        if ev.assessment_id
+        url_for("review.assessment_review", assessment_id=back) + f"#ev-{ev.id}"
+        if back
         else url_for("review.queue")
     )
     if not form.validate_on_submit():
@@ -613,6 +638,4 @@ def evidence_verify(evidence_id: int):
 @roles_required(*STAFF)
 def evidence_download(evidence_id: int):
     """Download an evidence file."""
-    from ...api.routes import send_evidence
-
     return send_evidence(access.get_evidence(current_user, evidence_id))
