@@ -58,7 +58,7 @@ class Assessment(db.Model):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
-    vendor = relationship("Vendor")
+    vendor = relationship("Vendor", foreign_keys=[vendor_id])
     questionnaire = relationship("Questionnaire")
     issued_by = relationship("User", foreign_keys=[issued_by_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])
