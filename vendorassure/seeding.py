@@ -244,14 +244,15 @@ def seed_portfolio(
     today: date | None = None,
     password: str | None = None,
     progress=lambda _msg: None,
+    domain: str = DOMAIN,
 ) -> SeedReport:
     """Create a scored portfolio of `vendors` vendors with about `per_vendor` assessments each."""
     today = today or date.today()
     rng = random.Random(seed)  # noqa: S311  (synthetic content, not security)
     model = scoring_model()
     report = SeedReport(password=password or secrets.token_urlsafe(12))
-    if db.session.scalar(select(User.id).where(User.email.like(f"%@{DOMAIN}")).limit(1)):
-        raise ValueError(f"A seeded portfolio is already present (users @{DOMAIN}).")
+    if db.session.scalar(select(User.id).where(User.email.like(f"%@{domain}")).limit(1)):
+        raise ValueError(f"A seeded portfolio is already present (users @{domain}).")
     pw_hash = generate_password_hash(
         report.password, method=current_app.config["PASSWORD_HASH_METHOD"]
     )
@@ -264,7 +265,7 @@ def seed_portfolio(
     for role, n in staff:
         for k in range(1, n + 1):
             users.append(
-                {"id": uid, "email": f"{role}{k}@{DOMAIN}", "name": f"{role.title()} {k}",
+                {"id": uid, "email": f"{role}{k}@{domain}", "name": f"{role.title()} {k}",
                  "role": role, "password_hash": pw_hash, "active": True, "created_at": now,
                  "failed_logins": 0, "session_version": 1, "password_changed_at": now}
             )  # fmt: skip
@@ -292,7 +293,7 @@ def seed_portfolio(
              "created_at": created, "updated_at": created}
         )  # fmt: skip
         contacts.append(
-            {"id": uid, "email": f"contact@v{vid}.{DOMAIN}", "name": f"Contact {vid}",
+            {"id": uid, "email": f"contact@v{vid}.{domain}", "name": f"Contact {vid}",
              "role": "vendor", "vendor_id": vid, "password_hash": pw_hash, "active": True,
              "created_at": created, "failed_logins": 0, "session_version": 1,
              "password_changed_at": created}

@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..catalog.qtypes import answer_value_schema
 from ..extensions import db
 from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Evidence, Vendor
-from ..services import access, assessments, evidence, findings, library, portfolio, vendors
+from ..queries import portfolio
+from ..services import access, assessments, evidence, findings, library, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
 from ..services.filetypes import ALLOWED

@@ -25,6 +25,7 @@ from .catalog import (
 from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
 from .jobs import JOB_STATUSES, Job
+from .portfolio import PortfolioGeneration, PortfolioSnapshot
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
@@ -57,6 +58,8 @@ __all__ = [
     "Finding",
     "JOB_STATUSES",
     "Job",
+    "PortfolioGeneration",
+    "PortfolioSnapshot",
     "RateLimitCounter",
     "REMINDER_STAGES",
     "Reminder",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, false
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -17,6 +17,7 @@ VERIFICATIONS = ("pending", "accepted", "rejected")
 
 class Evidence(db.Model):
     __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_kind_expires_on", "kind", "expires_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)

@@ -24,8 +24,8 @@ from ..models import (
     User,
     Vendor,
 )
+from ..queries import portfolio
 from ..scoring.vocabulary import load_vocabulary
-from ..services import portfolio
 from ..services.assessments import STATUS_LABELS
 from ..services.scoring import explained_score
 from .builders import AssessmentFrames, EvidencePackFrames, PortfolioFrames
@@ -80,7 +80,7 @@ def _primary_objective():
 
 
 def _control_refs():
-    agg = portfolio._string_agg(Control.ref)
+    agg = portfolio.string_agg(Control.ref)
     return (
         select(agg)
         .select_from(QuestionControl)

@@ -14,15 +14,18 @@ from wtforms.validators import DataRequired, Length
 
 from ...extensions import db
 from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding
+from ...queries import portfolio
 from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
-from ...services import access, findings, portfolio
+from ...services import access, findings
 from ...services.errors import ServiceError
+from ...services.queries import page_arg
 from ...settings_defaults import next_reassessment, setting
 from ..forms import Form
 from ..helpers import home_for, roles_required
 from . import bp
 
 STAFF = ("admin", "procurement", "risk")
+REGISTER_PER_PAGE = 50
 
 
 class PlanForm(Form):
@@ -48,17 +51,21 @@ def index():
 @bp.get("/dashboard")
 @roles_required(*STAFF)
 def dashboard():
-    """Show the portfolio: every chart with its numbers as a table (same figures as the API)."""
+    """Show the portfolio, narrowed by the filters: every figure links to the list behind it."""
     today = date.today()
-    data = portfolio.summary(today)
+    filters = portfolio.Filters.from_args(request.args)
+    data = portfolio.dashboard(today, filters)
     return render_template(
         "main/dashboard.html",
         data=data,
         ratings=RATINGS,
         today=today,
-        overdue=portfolio.overdue_assessments(today),
-        overdue_findings=portfolio.overdue_findings(today),
-        expiring=portfolio.expiring_certificates(today, max(setting("EXPIRY_WINDOWS"))),
+        filters=filters,
+        owners=data["owners"],
+        due_windows=portfolio.DUE_WINDOWS,
+        overdue=data["overdue_list"],
+        overdue_findings=data["overdue_findings_list"],
+        expiring=data["expiring_list"],
         windows=setting("EXPIRY_WINDOWS"),
     )
 
@@ -66,11 +73,33 @@ def dashboard():
 @bp.get("/vendors/register")
 @roles_required(*STAFF)
 def vendor_register():
-    """The vendor register, one row per vendor (CSV with ?format=csv)."""
-    rows = portfolio.vendor_register(include_inactive=request.args.get("all") == "1")
+    """The vendor register, a page at a time (the full list as CSV with ?format=csv or in the
+    portfolio workbook)."""
+    include_inactive = request.args.get("all") == "1"
     if request.args.get("format") == "csv":
+        rows = portfolio.vendor_register(include_inactive=include_inactive)
         return _download(to_csv(loader.register_frame(rows)), "vendor-register.csv", "text/csv")
-    return render_template("main/register.html", rows=rows, today=date.today())
+    today = date.today()
+    filters = portfolio.Filters.from_args(request.args)
+    page = page_arg(request.args)
+    q = request.args.get("q", "")[:200]
+    rows, total = portfolio.register_page(
+        today, filters, page, REGISTER_PER_PAGE, q, include_inactive
+    )
+    return render_template(
+        "main/register.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=REGISTER_PER_PAGE,
+        q=q,
+        filters=filters,
+        include_inactive=include_inactive,
+        ratings=RATINGS,
+        owners=portfolio.owners(),
+        due_windows=portfolio.DUE_WINDOWS,
+        today=today,
+    )
 
 
 @bp.get("/vendors/<int:vendor_id>/overview")
