@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select, text, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -97,9 +97,10 @@ def band_of(score: float | None) -> str | None:
 # --- which vendors a figure counts ----------------------------------------------------------
 
 DUE_WINDOWS = {
+    "notice": "Due for reassessment (notice period, none running)",
     "overdue": "Reassessment overdue",
-    "30": "Due within 30 days",
-    "90": "Due within 90 days",
+    "30": "Reassessment due within 30 days",
+    "90": "Reassessment due within 90 days",
 }
 
 
@@ -113,25 +114,37 @@ class Filters:
     due: str = ""
 
     @classmethod
-    def from_args(cls, args) -> Filters:
-        """Read ?tier=&rating=&owner=&due= (unknown words are ignored, a bad owner id is 400)."""
+    def from_args(cls, args, prefix: str = "") -> Filters:
+        """Read ?tier=&rating=&owner=&due= (unknown words are ignored, a bad owner id is 400);
+        other lists take them with a prefix (?vendor_tier=...) to narrow their rows to the
+        same vendors."""
         from ..services.queries import int_arg
 
-        tier = args.get("tier", "")
-        rating = args.get("rating", "")
-        due = args.get("due", "")
+        tier = args.get(f"{prefix}tier", "")
+        rating = args.get(f"{prefix}rating", "")
+        due = args.get(f"{prefix}due", "")
         return cls(
             tier=tier if tier in RATINGS else "",
             rating=rating if rating in (*RATINGS, "unrated") else "",
-            owner=int_arg(args, "owner"),
+            owner=int_arg(args, f"{prefix}owner"),
             due=due if due in DUE_WINDOWS else "",
         )
 
     def __bool__(self) -> bool:
         return bool(self.tier or self.rating or self.owner is not None or self.due)
 
-    def params(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+    def narrowed(self, extra: dict) -> dict | None:
+        """These filters and `extra` together, or None where `extra` contradicts one of them
+        (tier=high on a page filtered to tier=critical). due=notice lies within due=90."""
+        mine = self.params()
+        if mine.get("due") == "90" and extra.get("due") == "notice":
+            mine.pop("due")
+        if any(k in mine and str(mine[k]) != str(v) for k, v in extra.items()):
+            return None
+        return {**mine, **extra}
+
+    def params(self, prefix: str = "") -> dict:
+        return {f"{prefix}{k}": v for k, v in asdict(self).items() if v not in ("", None)}
 
 
 def _last_completed():
@@ -191,15 +204,24 @@ def vendor_scope(filters: Filters, today: date, active_only: bool = True):
         )
     if filters.due:
         last = _last_completed()
-        horizon = (
-            today - timedelta(days=1)
-            if filters.due == "overdue"
-            else today + timedelta(days=int(filters.due))
-        )
+        if filters.due == "overdue":
+            horizon = today - timedelta(days=1)
+        elif filters.due == "notice":
+            horizon = today + timedelta(days=int(setting("REASSESSMENT_NOTICE_DAYS")))
+            stmt = stmt.where(~_running())
+        else:
+            horizon = today + timedelta(days=int(filters.due))
         stmt = stmt.outerjoin(last, last.c.vendor_id == Vendor.id).where(
             due_by(last.c.last_completed, horizon)
         )
-    return stmt
+    # used as "x IN (scope)" inside selects of the same tables: never correlate it with them
+    return stmt.correlate(None)
+
+
+def _running():
+    """SQL: the vendor has an assessment in an open state."""
+    a = aliased(Assessment)
+    return select(a.id).where(a.vendor_id == Vendor.id, a.status.in_(OPEN_STATES)).exists()
 
 
 def _in(column, scope):
@@ -432,11 +454,7 @@ def reassessment_summary(today: date, scope=None, limit: int = 50) -> dict:
     `limit` soonest (never assessed first)."""
     horizon = today + timedelta(days=int(setting("REASSESSMENT_NOTICE_DAYS")))
     last = _last_completed()
-    running = (
-        select(Assessment.id)
-        .where(Assessment.vendor_id == Vendor.id, Assessment.status.in_(OPEN_STATES))
-        .exists()
-    )
+    running = _running()
     base = (
         select(Vendor.id)
         .outerjoin(last, last.c.vendor_id == Vendor.id)
@@ -620,14 +638,9 @@ def register_page(
 # --- lists for the dashboard -------------------------------------------------------------------
 
 
-def dashboard(today: date, filters: Filters) -> dict:
-    """The dashboard: every figure plus its short lists, from one snapshot (JSON-safe)."""
-    return snapshot.cached(
-        "dashboard", today, filters.params(), lambda: compute_dashboard(today, filters)
-    )
-
-
 def compute_dashboard(today: date, filters: Filters) -> dict:
+    """Every figure of the dashboard plus its short lists and the owners to filter by
+    (JSON-safe; the web view keeps its rendering in a snapshot)."""
     scope = vendor_scope(filters, today) if filters else None
     data = compute_summary(today, filters)
     data["overdue_list"] = [
