@@ -156,6 +156,7 @@ def _clean(request):
     ctx.push()
     yield
     _db.session.rollback()
+    _db.session.execute(Vendor.__table__.update().values(latest_scored_assessment_id=None))
     for model in TRANSIENT:
         _db.session.execute(delete(model))
     _db.session.execute(delete(Assessment))

@@ -222,13 +222,43 @@ def users_create(email: str, role: str, vendor_id: int | None, password: str, na
 
 
 @demo_cli.command("seed")
-def demo_seed():
-    """Create demo users and vendors in different states (once; later runs change nothing)."""
-    from .demo import seed
+@click.option(
+    "--vendors",
+    type=click.IntRange(1, 200_000),
+    default=None,
+    help="Seed a scored portfolio of this many vendors with bulk inserts (benchmarks, trials).",
+)
+@click.option("--per-vendor", type=click.FloatRange(1, 8), default=4.0, show_default=True)
+@click.option("--seed", "seed_value", type=int, default=13, show_default=True)
+def demo_seed(vendors: int | None, per_vendor: float, seed_value: int):
+    """Create demo users and vendors in different states (once; later runs change nothing),
+    or with --vendors N a realistic portfolio at scale."""
+    if vendors is None:
+        from .demo import seed
 
-    created, lines = seed()
-    for line in lines:
-        click.echo(line)
+        created, lines = seed()
+        for line in lines:
+            click.echo(line)
+        return
+    import time
+
+    from .seeding import DOMAIN, seed_portfolio
+
+    started = time.perf_counter()
+    try:
+        report = seed_portfolio(
+            vendors,
+            per_vendor,
+            seed_value,
+            progress=lambda m: click.echo(f"{time.perf_counter() - started:7.1f}s  {m}"),
+        )
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    path = Path(current_app.instance_path) / "seed-credentials.txt"
+    path.write_text(f"every user @{DOMAIN} (e.g. risk1@{DOMAIN}): {report.password}\n")
+    path.chmod(0o600)
+    click.echo(f"Seeded in {time.perf_counter() - started:.1f}s; sign-ins in {path}.")
 
 
 def register(app) -> None:

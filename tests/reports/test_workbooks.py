@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.reports.dataset import EXPECTED, build
+from vendorassure.queries import portfolio
 from vendorassure.reports import (
     build_assessment_workbook,
     build_evidence_pack,
@@ -17,7 +18,6 @@ from vendorassure.reports import (
     loader,
     to_csv,
 )
-from vendorassure.services import portfolio
 from vendorassure.services.scoring import score_view
 
 

@@ -16,7 +16,7 @@ from tests.reports.dataset import EXPECTED, build
 
 
 def _cell(html: str, attrs: str) -> int:
-    m = re.search(rf'<td class="(?:num|cell)" {attrs}[^>]*>\s*(\d+)\s*<', html)
+    m = re.search(rf'<td class="(?:num|cell)" {attrs}[^>]*>\s*(?:<a [^>]*>)?\s*(\d+)\s*<', html)
     assert m, f"no cell with {attrs}"
     return int(m.group(1))
 

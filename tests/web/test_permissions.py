@@ -93,6 +93,7 @@ WEB = {
     "review.finding_create": RISK,
     "review.finding_update": RISK,
     "main.vendor_register": STAFF,
+    "main.vendor_sample": STAFF,
     "main.vendor_overview": STAFF,
     "main.portfolio_export": STAFF,
     "main.evidence_pack_export": STAFF,

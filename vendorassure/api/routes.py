@@ -14,8 +14,9 @@ from ..catalog.qtypes import answer_value_schema
 from ..downloads import send_evidence
 from ..extensions import db
 from ..models import STAFF_ROLES, VENDOR_OPEN, Assessment, Control, Vendor
+from ..queries import portfolio
 from ..queries.evidence import assessment_evidence
-from ..services import access, assessments, evidence, library, portfolio, review, vendors
+from ..services import access, assessments, evidence, library, review, vendors
 from ..services.auth import issue_api_token
 from ..services.errors import BadInput, InvalidValues, NotFound
 from ..services.filetypes import ALLOWED

@@ -31,6 +31,7 @@ from .notifications import (
     Notification,
     NotificationPreference,
 )
+from .portfolio import PortfolioGeneration, PortfolioSnapshot
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
@@ -68,6 +69,8 @@ __all__ = [
     "Finding",
     "JOB_STATUSES",
     "Job",
+    "PortfolioGeneration",
+    "PortfolioSnapshot",
     "RateLimitCounter",
     "REMINDER_STAGES",
     "Reminder",

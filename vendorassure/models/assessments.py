@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,10 @@ OPEN_STATES = ("draft", "sent", "in_progress", "submitted", "under_review", "cha
 
 class Assessment(db.Model):
     __tablename__ = "assessments"
+    __table_args__ = (
+        Index("ix_assessments_status_due_date", "status", "due_date"),
+        Index("ix_assessments_vendor_id_status", "vendor_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
@@ -61,7 +65,7 @@ class Assessment(db.Model):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
-    vendor = relationship("Vendor")
+    vendor = relationship("Vendor", foreign_keys=[vendor_id])
     questionnaire = relationship("Questionnaire")
     issued_by = relationship("User", foreign_keys=[issued_by_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,7 +22,10 @@ class Evidence(db.Model):
     other assessments use it through an EvidenceLink."""
 
     __tablename__ = "evidence"
-    __table_args__ = (UniqueConstraint("vendor_id", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint("vendor_id", "sha256"),
+        Index("ix_evidence_kind_expires_on", "kind", "expires_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)

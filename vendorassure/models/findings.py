@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,10 @@ ACTIVE_FINDING_STATUSES = ("open", "remediating")
 
 class Finding(db.Model):
     __tablename__ = "findings"
+    __table_args__ = (
+        Index("ix_findings_status_due_date", "status", "due_date"),
+        Index("ix_findings_vendor_id_status", "vendor_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)

@@ -35,15 +35,18 @@ def count_columns(today: date) -> list:
     ]
 
 
-def counts_select(today: date, *group_by):
-    """select(*group_by, *count columns) over findings, grouped as asked."""
+def counts_select(today: date, *group_by, vendor_ids=None):
+    """select(*group_by, *count columns) over findings, grouped as asked (only the findings of
+    ``vendor_ids`` — a list or a select of vendor ids — when given)."""
     stmt = select(*group_by, *count_columns(today)).select_from(Finding)
+    if vendor_ids is not None:
+        stmt = stmt.where(Finding.vendor_id.in_(vendor_ids))
     return stmt.group_by(*group_by) if group_by else stmt
 
 
-def by_vendor_subquery(today: date):
+def by_vendor_subquery(today: date, vendor_ids=None):
     """The counts per vendor, to join onto a list of vendors (column vendor_id)."""
-    return counts_select(today, Finding.vendor_id).subquery()
+    return counts_select(today, Finding.vendor_id, vendor_ids=vendor_ids).subquery()
 
 
 def _shape(row) -> dict:
@@ -56,10 +59,14 @@ def _shape(row) -> dict:
 
 
 def finding_counts(
-    today: date | None = None, vendor_id: int | None = None, assessment_id: int | None = None
+    today: date | None = None,
+    vendor_id: int | None = None,
+    assessment_id: int | None = None,
+    vendor_ids=None,
 ) -> dict:
-    """The counts for the whole portfolio, one vendor or one assessment, in one query."""
-    stmt = counts_select(today or date.today())
+    """The counts for the whole portfolio (or the vendors in ``vendor_ids``), one vendor or one
+    assessment, in one query."""
+    stmt = counts_select(today or date.today(), vendor_ids=vendor_ids)
     if vendor_id is not None:
         stmt = stmt.where(Finding.vendor_id == vendor_id)
     if assessment_id is not None:

@@ -24,9 +24,9 @@ from ..models import (
     User,
     Vendor,
 )
+from ..queries import portfolio
 from ..queries.evidence import assessment_evidence_select
 from ..scoring.vocabulary import load_vocabulary
-from ..services import portfolio
 from ..services.assessments import STATUS_LABELS
 from ..services.scoring import explained_score
 from .builders import AssessmentFrames, EvidencePackFrames, PortfolioFrames
@@ -81,7 +81,7 @@ def _primary_objective():
 
 
 def _control_refs():
-    agg = portfolio._string_agg(Control.ref)
+    agg = portfolio.string_agg(Control.ref)
     return (
         select(agg)
         .select_from(QuestionControl)

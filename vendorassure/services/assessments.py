@@ -19,7 +19,7 @@ from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, StaleAnswer
 from .library import latest_questionnaire, unmapped_scored_questions
 from .notify import mail_vendor_contacts
-from .scoring import question_defs, score_assessment_now
+from .scoring import question_defs, refresh_latest_scored, score_assessment_now
 from .values import parse_date
 
 # (from, to) -> the action that names the transition in the audit log.
@@ -58,6 +58,9 @@ def transition(actor, assessment: Assessment, to: str, details: dict | None = No
         )
     before = assessment.status
     assessment.status = to
+    if to == "cancelled" and assessment.scored_at is not None:
+        db.session.flush()
+        refresh_latest_scored([assessment.vendor_id])
     audit.record(
         actor,
         f"assessment.{TRANSITIONS[key]}",

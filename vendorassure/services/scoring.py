@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 
 from ..extensions import db
 from ..models import (
@@ -27,6 +27,7 @@ from ..models import (
     Objective,
     ObjectiveScore,
     Question,
+    Vendor,
 )
 from ..models._base import utcnow
 from ..queries.evidence import assessment_evidence
@@ -229,6 +230,11 @@ def store_scores(records: Iterable[ScoreRecord]) -> int:
             if ref in objectives
         ],
     )  # fmt: skip
+    refresh_latest_scored(
+        db.session.scalars(select(Assessment.vendor_id).where(Assessment.id.in_(ids))).all()
+        if len(ids) <= 5000
+        else None
+    )
     # instances already in the session must not keep the old figures
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Assessment) and obj.id in set(ids):
@@ -238,6 +244,29 @@ def store_scores(records: Iterable[ScoreRecord]) -> int:
                  "score_details", "scoring_model_version", "scored_at"],
             )  # fmt: skip
     return len(records)
+
+
+def refresh_latest_scored(vendor_ids: Iterable[int] | None) -> None:
+    """Point vendors (all with None) at their latest scored, non-cancelled assessment.
+
+    Called by ``store_scores`` and when a scored assessment is cancelled: the two moves that
+    change which assessment carries a vendor's current rating. The caller commits.
+    """
+    latest = (
+        select(func.max(Assessment.id))
+        .where(
+            Assessment.vendor_id == Vendor.id,
+            Assessment.scored_at.is_not(None),
+            Assessment.status != "cancelled",
+        )
+        .scalar_subquery()
+    )
+    stmt = Vendor.__table__.update().values(latest_scored_assessment_id=latest)
+    if vendor_ids is None:
+        db.session.execute(stmt)
+        return
+    for chunk in _chunks(sorted(set(vendor_ids)), 5000):
+        db.session.execute(stmt.where(Vendor.__table__.c.id.in_(chunk)))
 
 
 def _chunks(items: list, size: int):

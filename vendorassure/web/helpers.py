@@ -72,6 +72,11 @@ def register(app) -> None:
     def datefmt(value, fmt: str = "%d %b %Y"):
         return value.strftime(fmt) if value else "—"
 
+    @app.template_filter("isodate")
+    def isodate(value):
+        """A YYYY-MM-DD string (as kept in JSON snapshots) back as a date."""
+        return date.fromisoformat(value) if isinstance(value, str) and value else value
+
     @app.template_filter("label")
     def label(value: str | None):
         return (value or "—").replace("_", " ").capitalize()

@@ -10,8 +10,8 @@ from sqlalchemy import event, select
 
 from vendorassure.extensions import db as _db
 from vendorassure.models import Assessment, ControlScore, Objective, ObjectiveScore
+from vendorassure.queries import portfolio
 from vendorassure.scoring import load_model, score_assessment
-from vendorassure.services import portfolio
 from vendorassure.services.library import library_root, scoring_model
 from vendorassure.services.rescore import rescore_all
 from vendorassure.services.scoring import (

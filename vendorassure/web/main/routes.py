@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SubmitField, TextAreaField
@@ -14,18 +15,22 @@ from wtforms.validators import DataRequired, Length
 
 from ...downloads import send_bytes
 from ...extensions import db
-from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding
+from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding, Vendor
 from ...models.findings import ACTIVE_FINDING_STATUSES
+from ...queries import portfolio, snapshot
 from ...queries.findings import finding_counts
 from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
-from ...services import access, findings, portfolio
+from ...services import access, findings
 from ...services.errors import ServiceError
+from ...services.queries import page_arg
 from ...settings_defaults import next_reassessment, setting
 from ..forms import Form
 from ..helpers import home_for, roles_required
 from . import bp
 
 STAFF = ("admin", "procurement", "risk")
+REGISTER_PER_PAGE = 50
+SAMPLE_SIZE = 50
 
 
 class PlanForm(Form):
@@ -44,29 +49,84 @@ def index():
 @bp.get("/dashboard")
 @roles_required(*STAFF)
 def dashboard():
-    """Show the portfolio: every chart with its numbers as a table (same figures as the API)."""
+    """Show the portfolio, narrowed by the filters: every figure links to the list behind it."""
     today = date.today()
-    data = portfolio.summary(today)
+    filters = portfolio.Filters.from_args(request.args)
+
+    def render_body() -> dict:
+        data = portfolio.compute_dashboard(today, filters)
+        html = render_template(
+            "main/_dashboard_body.html",
+            data=data,
+            ratings=RATINGS,
+            today=today,
+            filters=filters,
+            fargs=filters.params(),
+            narrowed=filters.narrowed,
+            overdue=data["overdue_list"],
+            overdue_findings=data["overdue_findings_list"],
+            expiring=data["expiring_list"],
+            windows=setting("EXPIRY_WINDOWS"),
+        )
+        return {"html": html, "owners": data["owners"], "vendors": data["vendors"],
+                "assessments": data["assessments"]}  # fmt: skip
+
+    # the figures are the same for every viewer: rendered once per portfolio change and filter
+    page = snapshot.cached("dashboard-html", today, filters.params(), render_body)
     return render_template(
         "main/dashboard.html",
-        data=data,
+        page=page,
+        body=Markup(page["html"]),  # noqa: S704 (rendered by our own autoescaping template)
         ratings=RATINGS,
         today=today,
-        overdue=portfolio.overdue_assessments(today),
-        overdue_findings=portfolio.overdue_findings(today),
-        expiring=portfolio.expiring_certificates(today, max(setting("EXPIRY_WINDOWS"))),
-        windows=setting("EXPIRY_WINDOWS"),
+        filters=filters,
+        owners=page["owners"],
+        due_windows=portfolio.DUE_WINDOWS,
     )
 
 
 @bp.get("/vendors/register")
 @roles_required(*STAFF)
 def vendor_register():
-    """The vendor register, one row per vendor (CSV with ?format=csv)."""
-    rows = portfolio.vendor_register(include_inactive=request.args.get("all") == "1")
+    """The vendor register, a page at a time (the full list as CSV with ?format=csv or in the
+    portfolio workbook)."""
+    include_inactive = request.args.get("all") == "1"
     if request.args.get("format") == "csv":
+        rows = portfolio.vendor_register(include_inactive=include_inactive)
         return send_bytes(to_csv(loader.register_frame(rows)), "vendor-register.csv", "text/csv")
-    return render_template("main/register.html", rows=rows, today=date.today())
+    today = date.today()
+    filters = portfolio.Filters.from_args(request.args)
+    page = page_arg(request.args)
+    q = request.args.get("q", "")[:200]
+    rows, total = portfolio.register_page(
+        today, filters, page, REGISTER_PER_PAGE, q, include_inactive
+    )
+    return render_template(
+        "main/register.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=REGISTER_PER_PAGE,
+        q=q,
+        filters=filters,
+        include_inactive=include_inactive,
+        ratings=RATINGS,
+        owners=portfolio.owners(),
+        due_windows=portfolio.DUE_WINDOWS,
+        today=today,
+    )
+
+
+@bp.get("/vendors/sample")
+@roles_required(*STAFF)
+def vendor_sample():
+    """Fifty vendors by name: a fixed-size list, the benchmark's baseline page (bench/web.py)."""
+    rows = db.session.execute(
+        select(Vendor.id, Vendor.name, Vendor.inherent_tier, Vendor.status, Vendor.website)
+        .order_by(Vendor.name, Vendor.id)
+        .limit(SAMPLE_SIZE)
+    ).all()
+    return render_template("main/vendor_sample.html", rows=rows)
 
 
 @bp.get("/vendors/<int:vendor_id>/overview")

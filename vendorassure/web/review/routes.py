@@ -7,13 +7,14 @@ from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ...downloads import send_bytes, send_csv, send_evidence
 from ...extensions import db
 from ...models import (
     FINDING_STATUSES,
+    OPEN_STATES,
     RATINGS,
     SEVERITIES,
     STATUSES,
@@ -29,6 +30,7 @@ from ...models import (
     Vendor,
 )
 from ...models import Assessment as A
+from ...queries import portfolio
 from ...queries.evidence import assessment_evidence
 from ...reports import build_assessment_workbook, loader
 from ...services import access, assessments, evidence, findings, library, review
@@ -82,6 +84,8 @@ def queue_statement(args, user):
     status = args.get("status", "review")
     if status == "review":
         stmt = stmt.where(A.status.in_(("submitted", "under_review")))
+    elif status == "open":
+        stmt = stmt.where(A.status.in_(OPEN_STATES))
     elif status in STATUSES:
         stmt = stmt.where(A.status == status)
     rating = args.get("rating", "")
@@ -105,7 +109,16 @@ def queue_statement(args, user):
         stmt = stmt.where(A.reviewer_id == int_arg(args, "reviewer"))
     if args.get("q", "").strip():
         stmt = stmt.where(name_contains(Vendor.name, args["q"]))
-    return stmt
+    return stmt.where(_vendor_scope(args))
+
+
+def _vendor_scope(args):
+    """The dashboard's portfolio filters (?vendor_tier=&vendor_rating=&vendor_owner=&vendor_due=)
+    narrow a list to the same vendors, so a dashboard figure and its list agree."""
+    scope = portfolio.Filters.from_args(args, "vendor_")
+    if not scope:
+        return true()
+    return Vendor.id.in_(portfolio.vendor_scope(scope, date.today()))
 
 
 @bp.get("/")
@@ -489,7 +502,7 @@ def findings_statement(args):
         stmt = stmt.where(Finding.vendor_id == vendor_id)
     if args.get("q", "").strip():
         stmt = stmt.where(name_contains(Vendor.name, args["q"]))
-    return stmt
+    return stmt.where(_vendor_scope(args))
 
 
 @bp.get("/findings")
