@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from tests.helpers import PDF, answer_all
 from vendorassure.extensions import db
 from vendorassure.models import ControlScore, Evidence, EvidenceLink, Finding
+from vendorassure.queries import portfolio
 from vendorassure.queries.evidence import assessment_evidence
 from vendorassure.queries.findings import finding_counts
 from vendorassure.reports import loader
-from vendorassure.services import assessments, evidence, findings, portfolio, review
+from vendorassure.services import assessments, evidence, findings, review
 from vendorassure.services.errors import IllegalTransition, InvalidValues
 
 CERT = dict(

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Assessment, Vendor
-from ...services import access, assessments, library, portfolio, vendors
+from ...queries import portfolio
+from ...services import access, assessments, library, vendors
 from ...services.errors import ServiceError
 from ...services.queries import name_contains, page_arg, paginate
 from ..helpers import apply_errors, opts, roles_required
