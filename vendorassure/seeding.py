@@ -557,7 +557,8 @@ def _findings_for(record, meta, control_ids, rng, reviewers, today) -> list[dict
     out = []
     for ref, score in rng.sample(weak, min(len(weak), 12)):
         if meta["state"] == "under_review":
-            status = "proposed" if rng.random() < 0.7 else "open"
+            roll = rng.random()
+            status = "proposed" if roll < 0.6 else "open" if roll < 0.9 else "withdrawn"
         else:
             pool = _LATEST_STATUSES if meta["latest"] else _OLD_STATUSES
             status = rng.choices(*zip(*pool, strict=True))[0]
@@ -571,7 +572,7 @@ def _findings_for(record, meta, control_ids, rng, reviewers, today) -> list[dict
             "title": f"{ref} scores {round(100 * score)}%", "origin": f"control:{ref}",
             "description": f"Control score {score:.2f} is below the threshold {threshold:.2f}.",
             "owner_id": rng.choice(reviewers), "due_date": due, "remediation": "",
-            "acceptance_reason": "", "shared_with_vendor": status in ("open", "remediating"),
+            "acceptance_reason": "", "closing_reason": "", "shared_with_vendor": status in ("open", "remediating"),
             "vendor_response": "We will fix this next quarter." if status == "remediating" else "",
             "created_at": utcnow(), "updated_at": utcnow(), "accepted_until": None,
         }  # fmt: skip
@@ -580,5 +581,7 @@ def _findings_for(record, meta, control_ids, rng, reviewers, today) -> list[dict
             row["acceptance_reason"] = "Compensating control in place; revisit at renewal."
         if status == "closed":
             row["remediation"] = "Fixed and verified."
+        if status == "withdrawn":
+            row["closing_reason"] = "The score no longer shows this gap."
         out.append(row)
     return out
