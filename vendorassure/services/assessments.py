@@ -6,11 +6,13 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..catalog.qtypes import AnswerRejected, question_type
 from ..catalog.reuse import suggest_reuse
 from ..extensions import db
+from ..labels import ASSESSMENT_STATUS_LABELS
 from ..models import VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
 from ..models._base import utcnow
 from ..scoring import AnswerIn, visible_questions
@@ -35,16 +37,7 @@ TRANSITIONS = {
 for _state in ("draft", "sent", "in_progress", "submitted", "under_review", "changes_requested"):
     TRANSITIONS[(_state, "cancelled")] = "cancelled"
 
-STATUS_LABELS = {
-    "draft": "Draft",
-    "sent": "Sent",
-    "in_progress": "In progress",
-    "submitted": "Submitted",
-    "under_review": "Under review",
-    "changes_requested": "Changes requested",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-}
+STATUS_LABELS = ASSESSMENT_STATUS_LABELS
 
 
 def transition(actor, assessment: Assessment, to: str, details: dict | None = None) -> None:
@@ -331,7 +324,10 @@ def confirm_carried_forward(actor: User, assessment: Assessment, keys=None) -> l
 
 def answer_map(assessment: Assessment) -> dict[str, Answer]:
     rows = db.session.scalars(
-        select(Answer).filter_by(assessment_id=assessment.id).join(Answer.question)
+        select(Answer)
+        .filter_by(assessment_id=assessment.id)
+        .join(Answer.question)
+        .options(contains_eager(Answer.question))
     )
     return {a.question.key: a for a in rows}
 

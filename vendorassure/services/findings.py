@@ -113,17 +113,22 @@ def _severity_for_control(score: float, threshold: float) -> str:
     return "high" if score < threshold / 2 else "medium"
 
 
-def proposals(assessment: Assessment) -> list[dict]:
-    """Return the findings the score suggests: one per knockout hit, one per weak control."""
-    details = score_view(assessment) or {}
+def proposals(
+    assessment: Assessment, view: dict | None = None, texts: dict | None = None
+) -> list[dict]:
+    """Return the findings the score suggests: one per knockout hit, one per weak control.
+
+    A caller that has the score view and the question texts already passes them in."""
+    details = (score_view(assessment) if view is None else view) or {}
     threshold = float(setting("FINDING_CONTROL_THRESHOLD"))
-    texts = dict(
-        db.session.execute(
-            select(Question.key, Question.text).filter_by(
-                questionnaire_id=assessment.questionnaire_id
-            )
-        ).all()
-    )
+    if texts is None:
+        texts = dict(
+            db.session.execute(
+                select(Question.key, Question.text).filter_by(
+                    questionnaire_id=assessment.questionnaire_id
+                )
+            ).all()
+        )
     out = []
     for k in details.get("knockouts", []):
         value = k.get("value")

@@ -73,8 +73,10 @@ def register(app) -> None:
         return value.strftime(fmt) if value else "—"
 
     @app.template_filter("label")
-    def label(value: str | None):
-        return (value or "—").replace("_", " ").capitalize()
+    def label(value: str | None, kind: str = ""):
+        from ..labels import label as words
+
+        return words(value, kind)
 
     @app.template_global()
     def now_utc():
