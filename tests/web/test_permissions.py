@@ -161,6 +161,7 @@ API = {
     "api.finding_respond": ("vendor",),
     "api.findings_propose": RISK,
     "api.findings_bulk": RISK,
+    "api.audit_events_list": RISK,
     "api.answer_flag": RISK,
     "api.clarification_create": RISK,
     "api.assessment_export": STAFF,

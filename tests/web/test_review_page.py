@@ -145,3 +145,18 @@ def test_answers_are_grouped_collapsed_with_attention_first(client, make, login_
     assert marks == sorted(marks, reverse=True)  # everything needing attention comes first
     assert (flagged.key, True) in rows  # the last question of the questionnaire among them
     assert client.get("/static/js/review.js").status_code == 200
+
+
+def test_trail_groups_answer_saves_names_people_and_filters_by_kind(client, make, login_as):
+    a, _ = _reviewed(make, "iso42001-ai-vendor-lite", n_comments=1)
+    contact = next(u for u in a.vendor.contacts)
+    login_as("risk")
+    html = client.get(f"/review/assessments/{a.id}").get_data(as_text=True)
+    trail = html.split('id="timeline"', 1)[1]
+    n = len(assessments.answer_map(a))
+    assert f"<strong>{contact.display_name}</strong> answered {n} questions in " in trail
+    assert "answer.saved" not in trail and "assessment.submitted" not in trail
+    assert "submitted the answers" in trail and "reviewed an answer flagged: “" in trail
+    only = client.get(f"/review/assessments/{a.id}?trail=evidence").get_data(as_text=True)
+    lines = only.split('id="timeline"', 1)[1].split("</ul>", 1)[0].count("<li data-kind=")
+    assert lines == only.split('id="timeline"', 1)[1].count('data-kind="evidence"') == 4
