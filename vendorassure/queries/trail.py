@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..labels import label
+
 # What each recorded action means, in the words the trail shows.
 ACTION_LABELS = {
     "assessment.created": "issued the assessment",
@@ -99,7 +101,7 @@ def _detail(event, texts: dict[str, str]) -> str:
     if action == "assessment.assigned":
         return d.get("reviewer") or "nobody"
     if action == "assessment.rating_overridden":
-        return f"{d.get('computed')} → {d.get('override')}: {d.get('reason', '')}"
+        return f"{label(d.get('computed'))} → {label(d.get('override'))}: {d.get('reason', '')}"
     if action == "finding.reconciled":
         parts = [f"{len(d[k])} {k}" for k in ("proposed", "updated", "withdrawn") if d.get(k)]
         return ", ".join(parts)

@@ -29,6 +29,7 @@ from ..scoring.vocabulary import load_vocabulary
 from ..services import portfolio
 from ..services.assessments import STATUS_LABELS
 from ..services.scoring import explained_score
+from ..settings_defaults import setting
 from .builders import AssessmentFrames, EvidencePackFrames, PortfolioFrames
 
 REGISTER_COLUMNS = {
@@ -601,8 +602,9 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
             "State",
         ),
     )
+    organisation = organisation or setting("ORGANISATION_NAME")
     about = [
-        ("Organisation", organisation or "—"),
+        *([("Organisation", organisation)] if organisation else []),
         ("Control", "ISO/IEC 42001:2023 Annex A, A.10.3 Suppliers"),
         (
             "Purpose",

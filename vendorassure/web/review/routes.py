@@ -29,6 +29,7 @@ from ...models import Assessment as A
 from ...queries import trail
 from ...queries.review import load_review_page, objective_groups
 from ...reports import build_assessment_workbook, loader
+from ...reports.pdf import PDF_MIMETYPE, build_assessment_report
 from ...services import access, assessments, evidence, findings, review
 from ...services.errors import ServiceError
 from ...services.queries import int_arg, name_contains, page_arg, paginate
@@ -571,6 +572,14 @@ def assessment_export(assessment_id: int):
     return send_bytes(
         build_assessment_workbook(loader.load_assessment(a)), f"assessment-{a.id}.xlsx"
     )
+
+
+@bp.get("/assessments/<int:assessment_id>/report.pdf")
+@roles_required(*STAFF)
+def assessment_report(assessment_id: int):
+    """Download the assessment report (PDF) a committee or an auditor files."""
+    a = access.get_assessment(current_user, assessment_id)
+    return send_bytes(build_assessment_report(a), f"assessment-{a.id}-report.pdf", PDF_MIMETYPE)
 
 
 @bp.post("/evidence/<int:evidence_id>/verify")
