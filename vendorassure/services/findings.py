@@ -12,7 +12,7 @@ from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
 from ..models._base import utcnow
 from ..settings_defaults import setting
 from ..validation import LINE_MESSAGE, has_control_chars
-from . import audit, links
+from . import audit, links, notifications
 from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
 from .notify import mail_vendor_contacts
@@ -462,4 +462,5 @@ def respond_to_finding(actor, finding: Finding, plan: str) -> Finding:
         details={"length": len(plan)},
     )
     db.session.commit()
+    notifications.after_commit(notifications.remediation_plan_sent, finding)
     return finding
