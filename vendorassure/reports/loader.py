@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
+from ..labels import label
 from ..models import (
     CERTIFICATE_KINDS,
     RATINGS,
@@ -171,7 +172,7 @@ def controls_frame(a: Assessment) -> pd.DataFrame:
 
 def evidence_frame(a: Assessment) -> pd.DataFrame:
     verifier = aliased(User)
-    used = assessment_evidence_select(a, True, Question.key, verifier.email)
+    used = assessment_evidence_select(a, True, Question.text, verifier.email)
     question_id = used.selected_columns[1]
     rows = db.session.execute(
         used.outerjoin(Question, Question.id == question_id).outerjoin(
@@ -182,7 +183,7 @@ def evidence_frame(a: Assessment) -> pd.DataFrame:
         (
             (
                 e.original_name,
-                e.kind,
+                label(e.kind),
                 key or "",
                 e.certification_body,
                 e.certificate_number,
@@ -239,7 +240,7 @@ def findings_frame(stmt=None) -> pd.DataFrame:
                 name,
                 x.assessment_id,
                 x.severity,
-                x.status,
+                label(x.status),
                 x.title,
                 ref or "",
                 email or "",
@@ -393,7 +394,15 @@ def load_assessment(a: Assessment) -> AssessmentFrames:
 
 def register_frame(rows: list[dict]) -> pd.DataFrame:
     """The vendor register rows (portfolio.vendor_register) as the sheet/CSV columns."""
-    return _frame((tuple(r[k] for k in REGISTER_COLUMNS) for r in rows), REGISTER_COLUMNS.values())
+
+    def value(r: dict, k: str):
+        if k == "certificates" and r[k]:  # the kinds on file, in words
+            return ", ".join(label(kind) for kind in r[k].split(", "))
+        return r[k]
+
+    return _frame(
+        (tuple(value(r, k) for k in REGISTER_COLUMNS) for r in rows), REGISTER_COLUMNS.values()
+    )
 
 
 def summary_figures(s: dict) -> list[tuple]:
@@ -465,8 +474,8 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
                 v.name,
                 v.services,
                 v.website,
-                v.status,
-                v.inherent_tier,
+                label(v.status),
+                label(v.inherent_tier),
                 round(v.inherent_score, 3),
                 "; ".join(v.tier_reasons or []),
                 email or "",
@@ -497,11 +506,11 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
                 name,
                 a.id,
                 f"{qkey} v{qver}",
-                a.status,
+                label(a.status),
                 a.due_date,
                 a.submitted_at,
                 a.completed_at,
-                a.inherent_tier,
+                label(a.inherent_tier),
                 a.risk_score,
                 a.rating,
                 a.override_rating,
@@ -570,7 +579,7 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
         (
             (
                 name,
-                e.kind,
+                label(e.kind),
                 e.certification_body,
                 e.certificate_number,
                 e.scope,
@@ -644,7 +653,7 @@ def queue_frame(rows) -> pd.DataFrame:
                 a.id,
                 vendor,
                 tier,
-                a.status,
+                label(a.status),
                 a.due_date,
                 a.submitted_at,
                 a.risk_score,

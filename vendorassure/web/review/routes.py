@@ -230,7 +230,11 @@ def assessment_review(assessment_id: int):
         question_keys=question_keys,
         findings=page.findings,
         staff_names={u.id: u.display_name for u in page.staff},
-        flagged=[k for k, ans in page.answers.items() if ans.review_state == "flagged"],
+        flagged=[
+            f"question {q.order}"
+            for q in page.questions
+            if getattr(page.answers.get(q.key), "review_state", "") == "flagged"
+        ],  # fmt: skip
         verify_form=VerifyForm(prefix="v"),
         decision_form=DecisionForm(prefix="d"),
         start_form=StartForm(prefix="s"),
@@ -521,7 +525,12 @@ def _render_finding(f: Finding, form: FindingEditForm):
         .order_by(AuditEvent.id.desc())
     ).all()
     return render_template(
-        "review/finding.html", f=f, form=form, events=events, can_act=current_user.role in RISK
+        "review/finding.html",
+        f=f,
+        form=form,
+        events=events,
+        action_label=trail.action_label,
+        can_act=current_user.role in RISK,
     )
 
 
