@@ -47,13 +47,10 @@ def _completed(make):
     return a, risk
 
 
-def test_report_pdf_has_the_record_and_numbered_pages(app, make, api, tmp_path):
-    app.config["ORGANISATION_NAME"] = "Northwind Insurance"
-    try:
-        a, risk = _completed(make)
-        r = api(risk).get(f"/assessments/{a.id}/report.pdf")
-    finally:
-        app.config.pop("ORGANISATION_NAME")
+def test_report_pdf_has_the_record_and_numbered_pages(app, make, api, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "ORGANISATION_NAME", "Northwind Insurance")
+    a, risk = _completed(make)
+    r = api(risk).get(f"/assessments/{a.id}/report.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert r.data.startswith(b"%PDF") and "attachment" in r.headers["Content-Disposition"]
     pdf = tmp_path / "report.pdf"
@@ -109,7 +106,9 @@ def test_review_page_offers_the_report(client, make, login_as):
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
 
 
-def test_workbooks_print_legibly_rows_fit_their_text_and_name_the_organisation(app, make):
+def test_workbooks_print_legibly_rows_fit_their_text_and_name_the_organisation(
+    app, make, monkeypatch
+):
     import io
     import zipfile
 
@@ -117,11 +116,8 @@ def test_workbooks_print_legibly_rows_fit_their_text_and_name_the_organisation(a
     from vendorassure.reports.sheets import FIT_WIDTH
 
     a, _ = _completed(make)
-    app.config["ORGANISATION_NAME"] = "Northwind Insurance"
-    try:
-        pack = build_evidence_pack(loader.load_evidence_pack())
-    finally:
-        app.config.pop("ORGANISATION_NAME")
+    monkeypatch.setitem(app.config, "ORGANISATION_NAME", "Northwind Insurance")
+    pack = build_evidence_pack(loader.load_evidence_pack())
     book = build_assessment_workbook(loader.load_assessment(a))
     with zipfile.ZipFile(io.BytesIO(pack)) as z:
         strings = z.read("xl/sharedStrings.xml").decode()
