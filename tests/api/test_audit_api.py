@@ -56,3 +56,27 @@ def test_audit_verify_holds_then_finds_a_tampered_event(app, make):
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"broken at event {victim}" in result.output
+
+
+def test_review_summary_over_the_api_uses_the_review_pages_data(make, api):
+    from tests.helpers import PDF
+    from vendorassure.services import evidence, review
+
+    vendor = make.vendor("Tango Tensors")
+    a = make.assessment(vendor)
+    contact = make.user("vendor", vendor=vendor)
+    given = answer_all(contact, a, best=False)
+    evidence.upload_evidence(contact, a, "p.pdf", PDF, "policy", to_library=True)
+    assessments.submit_assessment(contact, a)
+    risk = make.user("risk")
+    review.start_review(risk, a)
+    key = next(iter(given))
+    review.flag_answer(risk, a, key, "flagged", "Check")
+    body = api(risk).get(f"/assessments/{a.id}/review").get_json()
+    mine = next(x for x in body["attention"] if x["question_key"] == key)
+    assert "flagged" in mine["reasons"] and mine["question"]
+    [ev] = body["evidence"]
+    assert ev["in_library"] and ev["verification_label"] == "Not yet verified"
+    assert body["findings"]["proposed"] > 0 and body["findings"]["open"] == 0
+    assert any("answered" in t["text"] and t["events"] == len(given) for t in body["trail"])
+    assert api(contact).get(f"/assessments/{a.id}/review").status_code == 403

@@ -169,6 +169,7 @@ API = {
     "api.findings_propose": RISK,
     "api.findings_bulk": RISK,
     "api.audit_events_list": RISK,
+    "api.assessment_review_get": STAFF,
     "api.notifications_list": ALL,
     "api.notification_read": ALL,
     "api.notification_preferences_get": ALL,

@@ -85,3 +85,75 @@ def audit_events_list(query: AuditQuery):
         stmt = stmt.where(AuditEvent.at >= _since(query.since))
     rows, total = paginate(stmt, query.page, query.per_page, (AuditEvent.id.desc(),))
     return page_body([event_out(e) for e in rows], query.page, query.per_page, total)
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/review",
+    "GET",
+    "The review at a glance (the review page's data): answers needing attention, objectives, "
+    "evidence with its verification, findings counts and the trail in words",
+    ("admin", "procurement", "risk"),
+)
+def assessment_review_get(assessment_id: int):
+    from ..labels import label
+    from ..queries import trail
+    from ..queries.findings import finding_counts
+    from ..queries.review import load_review_page, objective_groups
+    from ..services import access
+    from .core import current_user
+
+    page = load_review_page(access.get_assessment(current_user(), assessment_id))
+    a = page.assessment
+    groups = objective_groups(page, page.view)
+    texts = {q.key: q.text for q in page.questions}
+    sections = {q.key: g["title"] or g["ref"] for g in groups for q in g["questions"]}
+    keys = page.question_keys
+    staff = {u.id: u.display_name for u in page.staff}
+    return {
+        "assessment_id": a.id,
+        "status": a.status,
+        "attention": [
+            {"question_key": q.key, "question": q.text, "reasons": page.attention[q.key]}
+            for q in page.questions
+            if q.key in page.attention
+        ],
+        "objectives": [
+            {
+                "ref": g["ref"],
+                "title": g["title"],
+                "questions": len(g["questions"]),
+                "attention": g["attention"],
+                "score": g["objective"]["score"] if g["objective"] else None,
+                "coverage": g["objective"]["coverage"] if g["objective"] else None,
+            }
+            for g in groups
+        ],
+        "evidence": [
+            {
+                "id": e.id,
+                "original_name": e.original_name,
+                "kind": e.kind,
+                "kind_label": label(e.kind),
+                "question_key": keys.get(qid),
+                "in_library": e.in_library,
+                "verification": e.verification,
+                "verification_label": label(e.verification, "verification"),
+                "verified_by": staff.get(e.verified_by_id),
+                "verified_at": iso(e.verified_at),
+            }
+            for e, qid in page.evidence
+        ],
+        "findings": finding_counts(assessment_id=a.id),
+        "trail": [
+            {
+                "kind": t.kind,
+                "actor": t.actor,
+                "text": t.text,
+                "note": t.note,
+                "from": iso(t.first_at),
+                "to": iso(t.last_at),
+                "events": len(t.event_ids),
+            }  # fmt: skip
+            for t in trail.group_events(page.events, texts, sections)[:100]
+        ],
+    }

@@ -25,7 +25,9 @@ from ..models import (
     User,
     Vendor,
 )
+from ..models.findings import ACTIVE_FINDING_STATUSES
 from ..queries.evidence import assessment_evidence_select
+from ..queries.findings import finding_counts
 from ..scoring.vocabulary import load_vocabulary
 from ..services import portfolio
 from ..services.assessments import STATUS_LABELS
@@ -574,7 +576,7 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
     accepted["Expired"] = [
         bool(u is not None and not pd.isna(u) and u < today) for u in accepted["Accepted until"]
     ]
-    findings = findings_frame(select(Finding).where(Finding.status.in_(("open", "remediating"))))
+    findings = findings_frame(select(Finding).where(Finding.status.in_(ACTIVE_FINDING_STATUSES)))
     certificates = _frame(
         (
             (
@@ -625,7 +627,7 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
         ("AI suppliers", len(suppliers)),
         ("Assessments", len(assessments)),
         ("Accepted risks", len(accepted)),
-        ("Open findings", len(findings)),
+        ("Open findings", finding_counts(today)["open"]),
         ("Certificates on file", len(certificates)),
     ]
     return EvidencePackFrames(
