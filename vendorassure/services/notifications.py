@@ -254,7 +254,7 @@ def get_own(user, notification_id: int) -> Notification:
 
 
 def local_path(link: str) -> str:
-    """The path of a notification's link on this site (links are built from BASE_URL)."""
+    """The path of a notification's link on this site (the link builder made it absolute)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(link)
