@@ -208,3 +208,19 @@ def test_campaign_issues_by_filter_skips_open_ones_and_shows_progress(make, api,
     html = client.get(f"/procurement/campaigns/{body['id']}").get_data(as_text=True)
     assert 'id="campaign-submitted">1<' in html and "Quebec 1" in html
     assert body["title"] in client.get("/procurement/campaigns").get_data(as_text=True)
+
+
+def test_the_daily_schedule_runs_the_notification_sweep(app, make):
+    from datetime import datetime
+
+    from vendorassure.jobs import registry
+    from vendorassure.jobs.schedule import due_jobs
+
+    owed = {
+        name: args
+        for name, _, args in due_jobs(datetime.combine(date.today(), datetime.max.time()))
+    }
+    assert owed["notifications.sweep"] == {"today": date.today().isoformat()}
+    assert registry()["notifications.sweep"].func(today=date.today().isoformat()) == {
+        "expiring": 0, "overdue": 0
+    }  # fmt: skip

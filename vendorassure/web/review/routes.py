@@ -206,6 +206,7 @@ def assessment_review(assessment_id: int):
     groups = objective_groups(page, details)
     sections = {q.key: g["title"] or g["ref"] for g in groups for q in g["questions"]}
     kind = request.args.get("trail", "")
+    kind = kind if kind in trail.KINDS else ""
     entries = trail.group_events(
         [e for e in page.events if not kind or trail.kind_of(e.action) == kind], texts, sections
     )
@@ -220,7 +221,7 @@ def assessment_review(assessment_id: int):
         crosswalks=({c.ref: page.crosswalks.get(c.id, {}) for c in page.controls}, page.frameworks),
         groups=groups,
         trail=entries,
-        trail_kind=kind if kind in trail.KINDS else "",
+        trail_kind=kind,
         trail_kinds=trail.KINDS,
         attention=page.attention,
         evidence=[e for e, _ in page.evidence],
