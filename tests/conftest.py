@@ -20,13 +20,17 @@ from vendorassure.models import (
     ApiToken,
     Assessment,
     AuditEvent,
+    Campaign,
     Comment,
     ControlScore,
     Evidence,
+    EvidenceLink,
     Finding,
     ImportQuestion,
     Invitation,
     Job,
+    Notification,
+    NotificationPreference,
     ObjectiveScore,
     PasswordReset,
     Question,
@@ -60,7 +64,10 @@ TRANSIENT = (
     ControlScore,
     ObjectiveScore,
     Answer,
+    EvidenceLink,
     Evidence,
+    Notification,
+    NotificationPreference,
     Invitation,
     ApiToken,
     PasswordReset,
@@ -160,6 +167,7 @@ def _clean(request):
     for model in TRANSIENT:
         _db.session.execute(delete(model))
     _db.session.execute(delete(Assessment))
+    _db.session.execute(delete(Campaign))
     _db.session.execute(User.__table__.update().values(vendor_id=None))
     _db.session.execute(Vendor.__table__.update().values(owner_id=None))
     _db.session.execute(delete(Vendor))
@@ -233,8 +241,9 @@ class Factory:
     ) -> Assessment:
         vendor = vendor or self.vendor()
         actor = actor or self.user("procurement")
+        # Tests issue freely; refusing a second open one has its own test.
         return assessment_service.issue_assessment(
-            actor, vendor, key, date.today() + timedelta(days=30)
+            actor, vendor, key, date.today() + timedelta(days=30), allow_duplicate=True
         )
 
     def submitted(

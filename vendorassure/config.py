@@ -113,6 +113,8 @@ def review_settings(env) -> dict:
         out["EXPIRY_WINDOWS"] = tuple(int(x) for x in env["EXPIRY_WINDOWS"].split(","))
     if env.get("REASSESSMENT_NOTICE_DAYS"):
         out["REASSESSMENT_NOTICE_DAYS"] = int(env["REASSESSMENT_NOTICE_DAYS"])
+    if env.get("ORGANISATION_NAME", "").strip():
+        out["ORGANISATION_NAME"] = " ".join(env["ORGANISATION_NAME"].split())[:200]
     return out
 
 

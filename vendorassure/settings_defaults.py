@@ -7,6 +7,7 @@ create_app(config) (the tests do) or by adding it to config.load_settings:
 - FINDING_CONTROL_THRESHOLD: a control scoring below this (and assessed) gets a proposed finding.
 - FINDING_DUE_DAYS: default days to remediate a proposed finding, by severity.
 - EXPIRY_WINDOWS: the "certificates expiring within N days" buckets of the dashboard.
+- ORGANISATION_NAME: the buyer's name on the evidence pack and the PDF assessment report.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ DEFAULTS: dict = {
     "EXPIRY_WINDOWS": (30, 60, 90),
     # A vendor due for reassessment within this many days shows on the dashboard list.
     "REASSESSMENT_NOTICE_DAYS": 60,
+    # The buyer's name on the evidence pack and the PDF assessment report (ORGANISATION_NAME).
+    "ORGANISATION_NAME": "",
 }
 
 

@@ -111,10 +111,14 @@ def test_whole_loop_in_the_browser(app, make, page, shot, tmp_path):
     form.locator("input[value=accepted]").check()
     form.locator("input[name$=scope_covers_service]").check()
     form.locator("input[name$=accredited]").check()
-    form.locator("button").click()
-    expect(page.locator(".flash-success")).to_contain_text("accepted")
+    form.locator("button").click()  # recorded in place by the page's script
+    expect(form.locator(".inplace-status")).to_contain_text("Recorded")
+    page.reload()  # the verified certificate rescored the assessment and its proposals
+    expect(page.locator(".ev-status").first).to_contain_text("Verified")
     shot("06-risk-review")
     page.locator("#decision input[value=complete]").check()
+    if page.locator("select[name=d-proposed]").count():
+        page.select_option("select[name=d-proposed]", "open")
     page.click("#decision button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text("Assessment completed")
     page.click("text=Dashboard")

@@ -64,15 +64,17 @@ def test_review_flow_in_the_browser(app, make, page, shot):
     ev.locator("input[value=accepted]").check()
     ev.locator("input[name$=scope_covers_service]").check()
     ev.locator("input[name$=accredited]").check()
-    ev.locator("button:has-text('Record')").click()
-    expect(page.locator(".flash-success")).to_contain_text("accepted")
+    ev.locator("button:has-text('Record')").click()  # saved in place by the page's script
+    expect(ev.locator(".inplace-status")).to_contain_text("Recorded")
+    expect(page.locator(".ev-status").first).to_contain_text("Verified")
 
     # Flag an answer with an internal note, ask the vendor a question.
-    flag = page.locator("form.flag-form").first
+    flag = page.locator("details[open] form.flag-form").first  # groups needing attention are open
     flag.locator("select").select_option("flagged")
     flag.locator("input[type=text]").fill("Policy date is missing.")
     flag.locator("button").click()
-    expect(page.locator(".flash-success")).to_contain_text("saved")
+    expect(flag.locator(".inplace-status")).to_contain_text("Saved")
+    expect(flag.locator("xpath=ancestor::tr")).to_contain_text("flagged")
     page.fill("textarea[name=c-body]", "Please send the supplier policy.")
     page.click("#send-clarification")
     expect(page.locator("#clarifications")).to_contain_text("Please send the supplier policy.")
@@ -100,8 +102,16 @@ def test_review_flow_in_the_browser(app, make, page, shot):
     page.select_option("select[name=d-override_rating]", "high")
     page.fill("textarea[name=d-override_reason]", "Use limited to an internal pilot by contract.")
     page.click("#record-decision")
+    # The proposals not yet decided need a decision first: dismiss the rest, with a reason.
+    expect(page.locator(".flash-error")).to_contain_text("still need a decision")
+    page.check("input[name=d-decision][value=complete]")
+    page.select_option("select[name=d-override_rating]", "high")
+    page.fill("textarea[name=d-override_reason]", "Use limited to an internal pilot by contract.")
+    page.select_option("select[name=d-proposed]", "dismiss")
+    page.fill("input[name=d-dismiss_reason]", "Covered by the contract's pilot limits.")
+    page.click("#record-decision")
     expect(page.locator(".flash-success")).to_contain_text("Assessment completed")
-    expect(page.locator("#timeline")).to_contain_text("assessment.rating_overridden")
+    expect(page.locator("#timeline")).to_contain_text("overrode the rating")
 
     db.session.expire_all()
     done = db.session.get(Assessment, a.id)

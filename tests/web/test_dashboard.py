@@ -100,7 +100,7 @@ def test_vendor_overview_shows_history_certificates_findings_and_next_date(clien
     assert "Alpha Analytics" in html
     assert 'id="chart-trend"' in html
     assert f'data-assessment="{data.a_alpha.id}"' in html
-    assert "Iso42001 certificate" in html and "45 days left" in html
+    assert "ISO/IEC 42001 certificate" in html and "45 days left" in html
     # Low tier: every 36 months from today's completion.
     nxt = date(date.today().year + 3, date.today().month, min(date.today().day, 28))
     assert nxt.strftime("%b %Y") in html

@@ -13,6 +13,7 @@ from ..reports import (
     build_portfolio_workbook,
     loader,
 )
+from ..reports.pdf import PDF_MIMETYPE, build_assessment_report
 from ..services import access
 from .core import current_user, endpoint
 
@@ -52,3 +53,16 @@ def portfolio_export():
 def evidence_pack_export():
     data = build_evidence_pack(loader.load_evidence_pack())
     return send_bytes(data, f"a10-evidence-pack-{date.today().isoformat()}.xlsx")
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/report.pdf",
+    "GET",
+    "The filed assessment report (PDF): cover, explanation, objectives and A.10, findings, "
+    "evidence with verification, trail summary",
+    STAFF_ROLES,
+    produces=(PDF_MIMETYPE,),
+)
+def assessment_report(assessment_id: int):
+    a = access.get_assessment(current_user(), assessment_id)
+    return send_bytes(build_assessment_report(a), f"assessment-{a.id}-report.pdf", PDF_MIMETYPE)

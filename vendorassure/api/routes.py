@@ -82,6 +82,7 @@ class AssessmentCreate(Schema):
     due_date: Line
     version: Id | None = None
     force: bool = False  # issue although scored questions are not mapped to any control
+    confirm_duplicate: bool = False  # issue although one of this questionnaire is still open
 
 
 class AssessmentQuery(Paging):
@@ -369,7 +370,13 @@ def assessments_create(body: AssessmentCreate):
             f"Vendor {body.vendor_id} does not exist.", {"vendor_id": "Unknown vendor."}
         )
     a = assessments.issue_assessment(
-        current_user(), vendor, body.questionnaire, body.due_date, body.version, body.force
+        current_user(),
+        vendor,
+        body.questionnaire,
+        body.due_date,
+        body.version,
+        body.force,
+        allow_duplicate=body.confirm_duplicate,
     )
     return assessment_json(a, True, assessments.progress(a))
 

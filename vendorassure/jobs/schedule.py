@@ -33,6 +33,7 @@ def due_jobs(now: datetime) -> list[tuple[str, str, dict]]:
     if now.time() >= _reminder_time():
         day = now.date().isoformat()
         owed.append(("reminders.send", f"reminders.send:{day}", {"today": day}))
+        owed.append(("notifications.sweep", f"notifications.sweep:{day}", {"today": day}))
     return owed
 
 

@@ -57,3 +57,11 @@ def rescore(model_path: str | None = None, stale_only: bool = False) -> dict:
         "ratings_changed": report.ratings_changed,
         "model_version": report.model_version,
     }
+
+
+@job("notifications.sweep", "Expiring certificates and overdue assessments", max_attempts=3)
+def notifications_sweep(today: str | None = None) -> dict:
+    """Tell the team about certificates that expire soon and assessments past due (once each)."""
+    from ..services.notifications import sweep
+
+    return sweep(date.fromisoformat(today) if today else None)

@@ -9,6 +9,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
+from ..labels import label
 from ..models import (
     CERTIFICATE_KINDS,
     RATINGS,
@@ -24,11 +25,14 @@ from ..models import (
     User,
     Vendor,
 )
+from ..models.findings import ACTIVE_FINDING_STATUSES
 from ..queries import portfolio
 from ..queries.evidence import assessment_evidence_select
+from ..queries.findings import finding_counts
 from ..scoring.vocabulary import load_vocabulary
 from ..services.assessments import STATUS_LABELS
 from ..services.scoring import explained_score
+from ..settings_defaults import setting
 from .builders import AssessmentFrames, EvidencePackFrames, PortfolioFrames
 
 REGISTER_COLUMNS = {
@@ -170,7 +174,7 @@ def controls_frame(a: Assessment) -> pd.DataFrame:
 
 def evidence_frame(a: Assessment) -> pd.DataFrame:
     verifier = aliased(User)
-    used = assessment_evidence_select(a, True, Question.key, verifier.email)
+    used = assessment_evidence_select(a, True, Question.text, verifier.email)
     question_id = used.selected_columns[1]
     rows = db.session.execute(
         used.outerjoin(Question, Question.id == question_id).outerjoin(
@@ -181,7 +185,7 @@ def evidence_frame(a: Assessment) -> pd.DataFrame:
         (
             (
                 e.original_name,
-                e.kind,
+                label(e.kind),
                 key or "",
                 e.certification_body,
                 e.certificate_number,
@@ -238,7 +242,7 @@ def findings_frame(stmt=None) -> pd.DataFrame:
                 name,
                 x.assessment_id,
                 x.severity,
-                x.status,
+                label(x.status),
                 x.title,
                 ref or "",
                 email or "",
@@ -392,7 +396,15 @@ def load_assessment(a: Assessment) -> AssessmentFrames:
 
 def register_frame(rows: list[dict]) -> pd.DataFrame:
     """The vendor register rows (portfolio.vendor_register) as the sheet/CSV columns."""
-    return _frame((tuple(r[k] for k in REGISTER_COLUMNS) for r in rows), REGISTER_COLUMNS.values())
+
+    def value(r: dict, k: str):
+        if k == "certificates" and r[k]:  # the kinds on file, in words
+            return ", ".join(label(kind) for kind in r[k].split(", "))
+        return r[k]
+
+    return _frame(
+        (tuple(value(r, k) for k in REGISTER_COLUMNS) for r in rows), REGISTER_COLUMNS.values()
+    )
 
 
 def summary_figures(s: dict) -> list[tuple]:
@@ -464,8 +476,8 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
                 v.name,
                 v.services,
                 v.website,
-                v.status,
-                v.inherent_tier,
+                label(v.status),
+                label(v.inherent_tier),
                 round(v.inherent_score, 3),
                 "; ".join(v.tier_reasons or []),
                 email or "",
@@ -496,11 +508,11 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
                 name,
                 a.id,
                 f"{qkey} v{qver}",
-                a.status,
+                label(a.status),
                 a.due_date,
                 a.submitted_at,
                 a.completed_at,
-                a.inherent_tier,
+                label(a.inherent_tier),
                 a.risk_score,
                 a.rating,
                 a.override_rating,
@@ -564,12 +576,12 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
     accepted["Expired"] = [
         bool(u is not None and not pd.isna(u) and u < today) for u in accepted["Accepted until"]
     ]
-    findings = findings_frame(select(Finding).where(Finding.status.in_(("open", "remediating"))))
+    findings = findings_frame(select(Finding).where(Finding.status.in_(ACTIVE_FINDING_STATUSES)))
     certificates = _frame(
         (
             (
                 name,
-                e.kind,
+                label(e.kind),
                 e.certification_body,
                 e.certificate_number,
                 e.scope,
@@ -601,8 +613,9 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
             "State",
         ),
     )
+    organisation = organisation or setting("ORGANISATION_NAME")
     about = [
-        ("Organisation", organisation or "—"),
+        *([("Organisation", organisation)] if organisation else []),
         ("Control", "ISO/IEC 42001:2023 Annex A, A.10.3 Suppliers"),
         (
             "Purpose",
@@ -614,7 +627,7 @@ def load_evidence_pack(today: date | None = None, organisation: str = "") -> Evi
         ("AI suppliers", len(suppliers)),
         ("Assessments", len(assessments)),
         ("Accepted risks", len(accepted)),
-        ("Open findings", len(findings)),
+        ("Open findings", finding_counts(today)["open"]),
         ("Certificates on file", len(certificates)),
     ]
     return EvidencePackFrames(
@@ -642,7 +655,7 @@ def queue_frame(rows) -> pd.DataFrame:
                 a.id,
                 vendor,
                 tier,
-                a.status,
+                label(a.status),
                 a.due_date,
                 a.submitted_at,
                 a.risk_score,

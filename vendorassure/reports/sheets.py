@@ -16,6 +16,11 @@ import xlsxwriter
 
 MAX_WIDTH = 60
 WRAP_WIDTH = 50  # a column whose content is longer than this wraps
+# A table at most this many characters wide still reads when scaled to one page wide; a wider one
+# prints across pages at full size, its header row and first column repeated on each.
+FIT_WIDTH = 190
+LINE_HEIGHT = 15  # points per line of wrapped text
+MAX_ROW_HEIGHT = 409  # Excel's limit
 
 
 @dataclass
@@ -109,6 +114,7 @@ def write_table(
     for c in columns:
         kind = formats.get(c)
         col_fmt.append(getattr(book, kind) if kind else None)
+    wrapped: dict[int, list[tuple[int, str]]] = {}  # row -> wrapped cells (column, text)
     for i, values in enumerate(frame.itertuples(index=False, name=None), start=row0 + 1):
         for j, raw in enumerate(values):
             value = _clean(raw)
@@ -118,8 +124,9 @@ def write_table(
                     fmt = book.datetime
                 elif isinstance(value, date):
                     fmt = book.date
-                elif isinstance(value, str) and len(value) > WRAP_WIDTH:
+                elif isinstance(value, str) and (len(value) > WRAP_WIDTH or "\n" in value):
                     fmt = book.wrap
+                    wrapped.setdefault(i, []).append((j, value))
                 else:
                     fmt = book.top
             if value is None:
@@ -136,23 +143,44 @@ def write_table(
                 ws.write_string(i, j, str(value), fmt)
             widths[j] = max(widths[j], _text_len(value))
     last = row0 + len(frame)
+    final = [min(w + 2, MAX_WIDTH) for w in widths]
     if sheet is None:  # widths of a shared sheet are set by its first table
-        for j, w in enumerate(widths):
-            ws.set_column(j, j, min(w + 2, MAX_WIDTH))
+        for j, w in enumerate(final):
+            ws.set_column(j, j, w)
+    # Wrapped text does not grow its row by itself in a written file: set each row's height
+    # from its longest wrapped cell, so printed rows never overlap or cut text off.
+    for i, cells in wrapped.items():
+        lines = max(
+            wrapped_lines(text, final[j] if sheet is None else MAX_WIDTH) for j, text in cells
+        )
+        if lines > 1:
+            ws.set_row(i, min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT))
     if sheet is None:  # a sheet of its own: freeze the header and filter (one filter a sheet)
         ws.freeze_panes(row0 + 1, 0)
-        print_setup(ws)
+        print_setup(ws, sum(final))
         ws.repeat_rows(row0)
         ws.autofilter(row0, 0, max(last, row0), max(len(columns) - 1, 0))
     return ws, row0 + 1, last
 
 
-def print_setup(ws) -> None:
-    """Landscape A4, as wide as one page: the sheet prints (and converts to PDF) legibly."""
+def wrapped_lines(text: str, width: int) -> int:
+    """How many lines a wrapped cell of this column width shows (about one character a unit)."""
+    width = max(int(width) - 1, 1)
+    return sum(max(1, math.ceil(len(line) / width)) for line in str(text).splitlines() or [""])
+
+
+def print_setup(ws, total_width: float | None = None) -> None:
+    """Landscape A4 with page numbers. Scaled to one page wide only where it still reads (a
+    table up to FIT_WIDTH characters wide); a wider one prints at full size across pages with its
+    first column repeated."""
     ws.set_landscape()
     ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if total_width is None or total_width <= FIT_WIDTH:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.repeat_columns(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_footer("&L&A&RPage &P of &N")
 
 
 def write_fields(book: Book, ws, rows: list[tuple], start_row: int = 0) -> int:
@@ -178,6 +206,9 @@ def write_fields(book: Book, ws, rows: list[tuple], start_row: int = 0) -> int:
             ws.write_number(i, 1, value)
         else:
             ws.write_string(i, 1, str(value), book.wrap)
+            lines = wrapped_lines(str(value), 48)
+            if lines > 1:
+                ws.set_row(i, min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT))
     return start_row + len(rows)
 
 

@@ -6,17 +6,35 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..catalog.qtypes import AnswerRejected, question_type
 from ..catalog.reuse import suggest_reuse
 from ..extensions import db
-from ..models import VENDOR_OPEN, Answer, Assessment, Question, Questionnaire, User, Vendor
+from ..labels import ASSESSMENT_STATUS_LABELS
+from ..models import (
+    OPEN_STATES,
+    VENDOR_OPEN,
+    Answer,
+    Assessment,
+    Question,
+    Questionnaire,
+    User,
+    Vendor,
+)
 from ..models._base import utcnow
 from ..scoring import AnswerIn, visible_questions
-from . import audit, findings, links
+from . import audit, findings, links, notifications
 from .access import lock_assessment, require_role
-from .errors import IllegalTransition, InvalidValues, MissingAnswers, NotFound, StaleAnswer
+from .errors import (
+    Conflict,
+    IllegalTransition,
+    InvalidValues,
+    MissingAnswers,
+    NotFound,
+    StaleAnswer,
+)
 from .library import latest_questionnaire, unmapped_scored_questions
 from .notify import mail_vendor_contacts
 from .scoring import question_defs, refresh_latest_scored, score_assessment_now
@@ -35,16 +53,7 @@ TRANSITIONS = {
 for _state in ("draft", "sent", "in_progress", "submitted", "under_review", "changes_requested"):
     TRANSITIONS[(_state, "cancelled")] = "cancelled"
 
-STATUS_LABELS = {
-    "draft": "Draft",
-    "sent": "Sent",
-    "in_progress": "In progress",
-    "submitted": "Submitted",
-    "under_review": "Under review",
-    "changes_requested": "Changes requested",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-}
+STATUS_LABELS = ASSESSMENT_STATUS_LABELS
 
 
 def transition(actor, assessment: Assessment, to: str, details: dict | None = None) -> None:
@@ -94,11 +103,14 @@ def issue_assessment(
     due_date,
     version: int | None = None,
     force: bool = False,
+    allow_duplicate: bool = False,
+    campaign_id: int | None = None,
 ) -> Assessment:
     """Issue a questionnaire to a vendor with a due date; it starts in the sent state.
 
     A version with scored questions mapped to no control is refused unless ``force``: their
-    answers could never move the rating."""
+    answers could never move the rating. A second open assessment of the same questionnaire
+    for the vendor is refused (409) unless ``allow_duplicate`` confirms it."""
     require_role(actor, "procurement", "admin")
     due = _parse_due(due_date)
     if due < date.today():
@@ -111,6 +123,8 @@ def issue_assessment(
         qn = latest_questionnaire(questionnaire_key, version)
     except NotFound as exc:
         raise InvalidValues(exc.message, {"questionnaire": "Unknown questionnaire."}) from None
+    if not allow_duplicate:
+        refuse_duplicate(vendor, qn.key)
     unmapped = unmapped_scored_questions(qn)
     if unmapped and not force:
         raise InvalidValues(
@@ -125,6 +139,7 @@ def issue_assessment(
         due_date=due,
         issued_by_id=actor.id,
         status="draft",
+        campaign_id=campaign_id,
     )
     db.session.add(assessment)
     db.session.flush()
@@ -157,6 +172,34 @@ def issue_assessment(
         + f"Sign in at {links.url('portal.index')}",
     )
     return assessment
+
+
+def open_of_questionnaire(vendor_ids, questionnaire_key: str) -> dict[int, Assessment]:
+    """{vendor id: its open assessment of this questionnaire key} (one query)."""
+    rows = db.session.scalars(
+        select(Assessment)
+        .join(Questionnaire, Questionnaire.id == Assessment.questionnaire_id)
+        .where(
+            Assessment.vendor_id.in_(list(vendor_ids)),
+            Questionnaire.key == questionnaire_key,
+            Assessment.status.in_(OPEN_STATES),
+        )
+        .order_by(Assessment.id)
+    )
+    return {a.vendor_id: a for a in rows}
+
+
+def refuse_duplicate(vendor: Vendor, questionnaire_key: str) -> None:
+    """Refuse (409) a second open assessment of the same questionnaire for a vendor."""
+    existing = open_of_questionnaire([vendor.id], questionnaire_key).get(vendor.id)
+    if existing is not None:
+        raise Conflict(
+            f"{vendor.name} already has an open assessment of this questionnaire (#{existing.id}, "
+            f"{STATUS_LABELS[existing.status].lower()}, due {existing.due_date:%d %b %Y}). "
+            "Confirm to issue another one anyway.",
+            {"questionnaire": "Already open for this vendor.", "existing_id": existing.id},
+            existing_id=existing.id,
+        )
 
 
 def carry_forward(actor, assessment: Assessment) -> int:
@@ -334,7 +377,10 @@ def confirm_carried_forward(actor: User, assessment: Assessment, keys=None) -> l
 
 def answer_map(assessment: Assessment) -> dict[str, Answer]:
     rows = db.session.scalars(
-        select(Answer).filter_by(assessment_id=assessment.id).join(Answer.question)
+        select(Answer)
+        .filter_by(assessment_id=assessment.id)
+        .join(Answer.question)
+        .options(contains_eager(Answer.question))
     )
     return {a.question.key: a for a in rows}
 
@@ -560,6 +606,7 @@ def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
     # A resubmission after changes were requested: the earlier proposals follow the new score.
     findings.reconcile_if_reviewed(actor, assessment)
     db.session.commit()
+    notifications.after_commit(notifications.assessment_submitted, assessment)
     return assessment
 
 
@@ -592,9 +639,27 @@ def review_assessment(*args, **kwargs):
 
 
 def cancel_assessment(actor, assessment: Assessment, reason: str = "") -> Assessment:
-    """Cancel an open assessment."""
+    """Cancel an open assessment with a reason; the vendor's contacts are told."""
     require_role(actor, "procurement", "admin")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidValues("Say why the assessment is cancelled.", {"reason": "Required."})
+    if len(reason) > 500:
+        raise InvalidValues("The reason is longer than 500 characters.", {"reason": "Too long."})
     lock_assessment(assessment)
-    transition(actor, assessment, "cancelled", {"reason": (reason or "").strip()})
+    was_open_for_vendor = assessment.status in VENDOR_OPEN or assessment.status in (
+        "submitted",
+        "under_review",
+    )
+    transition(actor, assessment, "cancelled", {"reason": reason})
+    assessment.cancel_reason = reason
     db.session.commit()
+    if was_open_for_vendor and assessment.status == "cancelled":
+        mail_vendor_contacts(
+            assessment.vendor,
+            f"Assessment cancelled: {assessment.questionnaire.title}",
+            f"The assessment {assessment.questionnaire.title} for {assessment.vendor.name} "
+            f"(due {assessment.due_date:%d %B %Y}) was cancelled. You do not need to answer it.\n\n"
+            f"Reason: {reason}",
+        )
     return assessment

@@ -69,7 +69,9 @@ def record(
 def verify_chain() -> tuple[bool, int | None]:
     """Recompute the chain; return (intact, id of the first broken event)."""
     prev = GENESIS
-    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+    for event in db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    ):
         if event.prev_hash != prev or _digest(prev, event) != event.hash:
             return False, event.id
         prev = event.hash

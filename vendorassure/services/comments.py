@@ -64,7 +64,32 @@ def add_comment(
         details={"question": question_key, "internal": bool(internal)},
     )
     db.session.commit()
+    if actor.role == "vendor" and _staff_asked(assessment, comment):
+        from .notifications import after_commit, clarification_answered
+
+        after_commit(clarification_answered, assessment, actor, comment.body)
     return comment
+
+
+def _staff_asked(assessment: Assessment, comment: Comment) -> bool:
+    """Whether the risk team asked in this thread before (a vendor's message then answers it)."""
+    return (
+        db.session.scalar(
+            select(Comment.id)
+            .join(User, User.id == Comment.author_id)
+            .where(
+                Comment.assessment_id == assessment.id,
+                Comment.question_id.is_(None)
+                if comment.question_id is None
+                else Comment.question_id == comment.question_id,
+                Comment.internal.is_(False),
+                Comment.id < comment.id,
+                User.role != "vendor",
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def list_comments(user: User, assessment: Assessment, question_key: str | None = None) -> list:

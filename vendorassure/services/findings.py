@@ -12,7 +12,7 @@ from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
 from ..models._base import utcnow
 from ..settings_defaults import setting
 from ..validation import LINE_MESSAGE, has_control_chars
-from . import audit, links
+from . import audit, links, notifications
 from .access import lock_assessment, require_role
 from .errors import IllegalTransition, InvalidValues, NotFound
 from .notify import mail_vendor_contacts
@@ -113,17 +113,22 @@ def _severity_for_control(score: float, threshold: float) -> str:
     return "high" if score < threshold / 2 else "medium"
 
 
-def proposals(assessment: Assessment) -> list[dict]:
-    """Return the findings the score suggests: one per knockout hit, one per weak control."""
-    details = score_view(assessment) or {}
+def proposals(
+    assessment: Assessment, view: dict | None = None, texts: dict | None = None
+) -> list[dict]:
+    """Return the findings the score suggests: one per knockout hit, one per weak control.
+
+    A caller that has the score view and the question texts already passes them in."""
+    details = (score_view(assessment) if view is None else view) or {}
     threshold = float(setting("FINDING_CONTROL_THRESHOLD"))
-    texts = dict(
-        db.session.execute(
-            select(Question.key, Question.text).filter_by(
-                questionnaire_id=assessment.questionnaire_id
-            )
-        ).all()
-    )
+    if texts is None:
+        texts = dict(
+            db.session.execute(
+                select(Question.key, Question.text).filter_by(
+                    questionnaire_id=assessment.questionnaire_id
+                )
+            ).all()
+        )
     out = []
     for k in details.get("knockouts", []):
         value = k.get("value")
@@ -457,4 +462,5 @@ def respond_to_finding(actor, finding: Finding, plan: str) -> Finding:
         details={"length": len(plan)},
     )
     db.session.commit()
+    notifications.after_commit(notifications.remediation_plan_sent, finding)
     return finding

@@ -51,11 +51,16 @@ def start_review(actor, assessment: Assessment) -> list:
 
 
 def flagged_points(assessment: Assessment) -> list[str]:
-    """One line per flagged answer, with the reviewer's note, for a request for changes."""
+    """One line per flagged answer (its question, in words), with the reviewer's note, for a
+    request for changes."""
+    answers = answer_map(assessment)
+    flagged = sorted(
+        (a for a in answers.values() if a.review_state == "flagged"), key=lambda a: a.question.order
+    )
     return [
-        f"- {key}: {ans.review_note or 'please review this answer'}"
-        for key, ans in answer_map(assessment).items()
-        if ans.review_state == "flagged"
+        f"- Question {a.question.order} ({a.question.text[:80]}): "
+        f"{a.review_note or 'please review this answer'}"
+        for a in flagged
     ]
 
 
@@ -243,11 +248,12 @@ def request_clarification(actor, assessment: Assessment, body: str, question_key
         )
     # The vendor-side thread lives in services/comments.py; a clarification is a message in it.
     comment = comments.add_comment(actor, assessment, question_key, body, internal=False)
+    about = _question(assessment, question_key) if question_key else None
     mail_vendor_contacts(
         assessment.vendor,
         f"Question from the risk team: {assessment.vendor.name}",
         "The risk team asks"
-        + (f" about question {question_key}" if question_key else "")
+        + (f" about question {about.order} (“{about.text}”)" if about else "")
         + f":\n\n{body}\n\n"
         f"Sign in at {links.url('portal.assessment_answer', assessment_id=assessment.id)}",
     )

@@ -366,16 +366,21 @@ def words_for(questionnaire) -> Words:
     return cache[key]
 
 
-def explained_score(assessment: Assessment) -> dict[str, Any] | None:
-    """The score record with every part put into words (``scoring.describe``). Never writes."""
-    view = score_view(assessment)
+def explained_score(
+    assessment: Assessment, view: dict | None = None, answers: dict | None = None
+) -> dict[str, Any] | None:
+    """The score record with every part put into words (``scoring.describe``). Never writes.
+
+    A caller that has read the score view and the answer values already passes them in."""
+    view = score_view(assessment) if view is None else view
     if view is None:
         return None
-    answers = dict(
-        db.session.execute(
-            select(Question.key, Answer.value)
-            .join(Answer, Answer.question_id == Question.id)
-            .where(Answer.assessment_id == assessment.id, Answer.na.is_(False))
-        ).all()
-    )
+    if answers is None:
+        answers = dict(
+            db.session.execute(
+                select(Question.key, Answer.value)
+                .join(Answer, Answer.question_id == Question.id)
+                .where(Answer.assessment_id == assessment.id, Answer.na.is_(False))
+            ).all()
+        )
     return describe(view, words_for(assessment.questionnaire), answers)

@@ -78,8 +78,10 @@ def register(app) -> None:
         return date.fromisoformat(value) if isinstance(value, str) and value else value
 
     @app.template_filter("label")
-    def label(value: str | None):
-        return (value or "—").replace("_", " ").capitalize()
+    def label(value: str | None, kind: str = ""):
+        from ..labels import label as words
+
+        return words(value, kind)
 
     @app.template_global()
     def now_utc():

@@ -412,6 +412,10 @@ def questionnaire_preview(key: str, version: int):
         editable=False,
         kind_labels=KIND_LABELS,
         titles={q.key: q.text for q in questions},
+        option_labels={
+            q.key: {str(o.get("value")): o.get("label", o.get("value")) for o in q.options or []}
+            for q in questions
+        },
     )
 
 

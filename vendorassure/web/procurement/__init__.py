@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("procurement", __name__, url_prefix="/procurement")
 
-from . import contacts, routes  # noqa: E402,F401
+from . import campaigns, contacts, routes  # noqa: E402,F401

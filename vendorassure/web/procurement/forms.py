@@ -58,9 +58,12 @@ class IssueForm(Form):
     questionnaire = SelectField("Questionnaire", validators=[DataRequired()])
     due_date = DateField("Due date", validators=[DataRequired(message="Pick a due date.")])
     force = BooleanField("Issue even if some scored questions are not mapped to a control")
+    confirm_duplicate = BooleanField("Issue even though one of this questionnaire is still open")
     submit = SubmitField("Issue assessment")
 
 
 class CancelForm(Form):
-    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    reason = StringField(
+        "Reason", validators=[DataRequired(message="Say why it is cancelled."), Length(max=500)]
+    )
     submit = SubmitField("Cancel assessment")

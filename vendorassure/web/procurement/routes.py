@@ -145,6 +145,7 @@ def assessment_issue(vendor_id: int):
                 form.questionnaire.data,
                 form.due_date.data,
                 force=form.force.data,
+                allow_duplicate=form.confirm_duplicate.data,
             )
         except ServiceError as exc:
             flash(exc.message, "error")
@@ -228,5 +229,7 @@ def assessment_cancel(assessment_id: int):
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"Assessment #{a.id} cancelled.", "success")
+            flash(f"Assessment #{a.id} cancelled; the vendor's contacts were told.", "success")
+    else:
+        flash("Say why the assessment is cancelled: the vendor's contacts are told.", "error")
     return redirect(url_for("procurement.vendor_detail", vendor_id=a.vendor_id))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from ...downloads import send_bytes, send_csv, send_evidence
 from ...extensions import db
+from ...labels import VERIFICATION_LABELS
 from ...models import (
     FINDING_STATUSES,
     OPEN_STATES,
@@ -20,20 +21,17 @@ from ...models import (
     STATUSES,
     VENDOR_OPEN,
     AuditEvent,
-    Comment,
     Control,
     Finding,
-    Objective,
-    Question,
-    QuestionControl,
     User,
     Vendor,
 )
 from ...models import Assessment as A
-from ...queries import portfolio
-from ...queries.evidence import assessment_evidence
+from ...queries import portfolio, trail
+from ...queries.review import load_review_page, objective_groups
 from ...reports import build_assessment_workbook, loader
-from ...services import access, assessments, evidence, findings, library, review
+from ...reports.pdf import PDF_MIMETYPE, build_assessment_report
+from ...services import access, assessments, evidence, findings, review
 from ...services.errors import ServiceError
 from ...services.queries import int_arg, name_contains, page_arg, paginate
 from ...services.scoring import explained_score
@@ -189,121 +187,89 @@ def assessment_assign(assessment_id: int):
     return redirect(url_for("review.queue"))
 
 
-def _objective_groups(a, details, questions):
-    """Questions grouped by the objective of their first control, with the engine's numbers."""
-    titles = dict(db.session.execute(select(Objective.ref, Objective.title)).all())
-    by_ref = {o["ref"]: o for o in details.get("objectives", [])}
-    groups: dict[str, dict] = {}
-    for q in questions:
-        ref = q.control_links[0].control.objective if q.control_links else "Other"
-        group = groups.setdefault(
-            ref,
-            {
-                "ref": ref,
-                "title": titles.get(ref, ""),
-                "objective": by_ref.get(ref),
-                "questions": [],
-            },
-        )
-        group["questions"].append(q)
-
-    def key(ref: str):
-        return [int(p) if p.isdigit() else 999 for p in ref.replace("A.", "").split(".")]
-
-    return [groups[r] for r in sorted(groups, key=key)]
-
-
-def _crosswalks_by_ref() -> tuple[dict, dict]:
-    """({control ref: {framework: [refs]}}, {framework: display name}) for the controls table."""
-    catalog = library.control_catalog()
-    by_ref = {c.ref: catalog["crosswalks"].get(c.id, {}) for c in catalog["controls"]}
-    return by_ref, catalog["frameworks"]
-
-
 @bp.get("/assessments/<int:assessment_id>")
 @roles_required(*STAFF)
 def assessment_review(assessment_id: int):
-    """Show answers by Annex A objective with control scores, the explanation, evidence,
-    findings, clarifications, decisions and the timeline."""
-    a = access.get_assessment(current_user, assessment_id)
-    answers = assessments.answer_map(a)
-    visible = assessments.visible_keys(a, answers)
-    details = explained_score(a) or {}
-    control_scores = {c["ref"]: c for c in details.get("controls", [])}
-    questions = db.session.scalars(
-        select(Question)
-        .filter_by(questionnaire_id=a.questionnaire_id)
-        .options(selectinload(Question.control_links).selectinload(QuestionControl.control))
-        .order_by(Question.order)
-    ).all()
-    used = assessment_evidence(a)
-    docs = [e for e, _ in used]
-    events = db.session.scalars(
-        select(AuditEvent).filter_by(assessment_id=a.id).order_by(AuditEvent.id.desc()).limit(200)
-    ).all()
-    comments = db.session.scalars(
-        select(Comment)
-        .options(joinedload(Comment.author))
-        .filter_by(assessment_id=a.id)
-        .order_by(Comment.id)
-    ).all()
-    finding_rows = db.session.scalars(
-        select(Finding)
-        .options(joinedload(Finding.control), joinedload(Finding.owner))
-        .filter_by(assessment_id=a.id)
-        .order_by(Finding.id)
-    ).all()
-    question_keys = {q.id: q.key for q in questions}
-    ev_questions = {e.id: question_keys.get(qid) for e, qid in used if qid}
-    reviewers = _reviewers()
+    """Show answers by Annex A objective (collapsed, items needing attention first) with control
+    scores, the explanation, evidence, findings, clarifications, decisions and the trail."""
+    page = load_review_page(access.get_assessment(current_user, assessment_id))
+    a = page.assessment
+    values = {k: ans.value for k, ans in page.answers.items() if not ans.na}
+    details = explained_score(a, page.view, values) if page.view else {}
     assign_form = AssignForm(prefix="as", reviewer=str(a.reviewer_id or ""))
     assign_form.reviewer.choices = opts(
-        [("", "Unassigned"), *[(str(u.id), u.display_name) for u in reviewers]]
+        [("", "Unassigned"), *[(str(u.id), u.display_name) for u in page.reviewers]]
     )
     clarify_form = ClarifyForm(prefix="c")
     clarify_form.question.choices = opts(
-        [("", "The assessment as a whole"), *[(q.key, f"{q.order}. {q.key}") for q in questions]]
+        [
+            ("", "The assessment as a whole"),
+            *[(q.key, f"{q.order}. {q.text[:90]}") for q in page.questions],
+        ]
     )
     create_form = FindingCreateForm(prefix="f")
     create_form.control.choices = opts(
-        [
-            ("", "—"),
-            *[(c["ref"], f"{c['ref']} {c.get('title', '')}") for c in details.get("controls", [])],
-        ]
+        [("", "—"), *[(c.ref, f"{c.ref} {c.title}") for c in page.controls]]
     )
-    flag_forms = {
-        key: FlagForm(prefix=f"fl-{key}", state=ans.review_state, note=ans.review_note)
-        for key, ans in answers.items()
-    }
+    bulk = FindingBulkForm(prefix="fb")
+    bulk.owner_id.choices = opts([("", "—"), *[(str(u.id), u.display_name) for u in page.staff]])
+    texts = {q.key: q.text for q in page.questions}
+    question_keys = page.question_keys
+    groups = objective_groups(page, details)
+    sections = {q.key: g["title"] or g["ref"] for g in groups for q in g["questions"]}
+    kind = request.args.get("trail", "")
+    kind = kind if kind in trail.KINDS else ""
+    entries = trail.group_events(
+        [e for e in page.events if not kind or trail.kind_of(e.action) == kind], texts, sections
+    )
     return render_template(
         "review/assessment_review.html",
         a=a,
-        answers=answers,
-        visible=visible,
+        page=page,
+        answers=page.answers,
+        visible=page.visible,
         details=details,
-        control_scores=control_scores,
-        crosswalks=_crosswalks_by_ref(),
-        groups=_objective_groups(a, details, questions),
-        evidence=docs,
-        events=events,
-        comments=comments,
+        control_scores={c["ref"]: c for c in (details or {}).get("controls", [])},
+        crosswalks=({c.ref: page.crosswalks.get(c.id, {}) for c in page.controls}, page.frameworks),
+        groups=groups,
+        trail=entries,
+        trail_kind=kind,
+        trail_kinds=trail.KINDS,
+        attention=page.attention,
+        evidence=[e for e, _ in page.evidence],
+        ev_questions={e.id: question_keys.get(qid) for e, qid in page.evidence if qid},
+        texts=texts,
+        comments=page.comments,
         question_keys=question_keys,
-        ev_questions=ev_questions,
-        findings=finding_rows,
-        flagged=[k for k, ans in answers.items() if ans.review_state == "flagged"],
-        verify_forms={e.id: VerifyForm(prefix=f"v{e.id}") for e in docs},
+        findings=page.findings,
+        staff_names={u.id: u.display_name for u in page.staff},
+        flagged=[
+            f"question {q.order}"
+            for q in page.questions
+            if getattr(page.answers.get(q.key), "review_state", "") == "flagged"
+        ],  # fmt: skip
+        verify_form=VerifyForm(prefix="v"),
         decision_form=DecisionForm(prefix="d"),
         start_form=StartForm(prefix="s"),
-        bulk_form=bulk_form(),
-        proposed_count=sum(1 for f in finding_rows if f.status == "proposed"),
+        bulk_form=bulk,
+        proposed_count=sum(1 for f in page.findings if f.status == "proposed"),
         assign_form=assign_form,
         clarify_form=clarify_form,
         propose_form=ProposeForm(prefix="p"),
         create_form=create_form,
-        flag_forms=flag_forms,
-        proposals=findings.proposals(a) if details else [],
+        flag_form=FlagForm(prefix="fl"),
+        proposals=findings.proposals(a, page.view, texts) if page.view else [],
         can_act=current_user.role in RISK,
     )
+
+
+def _wants_json() -> bool:
+    """The page's script asks for a JSON answer to update the page in place."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _json_error(message: str, status: int, fields=None):
+    return jsonify({"error": {"message": message, "fields": fields or {}}}), status
 
 
 def _back(a, anchor: str = ""):
@@ -371,13 +337,22 @@ def answer_flag(assessment_id: int, question_key: str):
     a = access.get_assessment(current_user, assessment_id)
     form = FlagForm(prefix=f"fl-{question_key}")
     if not form.validate_on_submit():
+        if _wants_json():
+            return _json_error("Choose a flag; the note is at most 5000 characters.", 400)
         _flash_form_errors(form)
-    else:
-        try:
-            review.flag_answer(current_user, a, question_key, form.state.data, form.note.data)
-            flash(f"{question_key}: saved.", "success")
-        except ServiceError as exc:
-            flash(exc.message, "error")
+        return _back(a, f"#ans-{question_key}")
+    try:
+        answer = review.flag_answer(current_user, a, question_key, form.state.data, form.note.data)
+    except ServiceError as exc:
+        if _wants_json():
+            return _json_error(exc.message, exc.status, exc.fields)
+        flash(exc.message, "error")
+        return _back(a, f"#ans-{question_key}")
+    if _wants_json():
+        return jsonify(
+            {"state": answer.review_state, "note": answer.review_note, "message": "Saved."}
+        )
+    flash(f"Question {answer.question.order}: saved.", "success")
     return _back(a, f"#ans-{question_key}")
 
 
@@ -563,7 +538,12 @@ def _render_finding(f: Finding, form: FindingEditForm):
         .order_by(AuditEvent.id.desc())
     ).all()
     return render_template(
-        "review/finding.html", f=f, form=form, events=events, can_act=current_user.role in RISK
+        "review/finding.html",
+        f=f,
+        form=form,
+        events=events,
+        action_label=trail.action_label,
+        can_act=current_user.role in RISK,
     )
 
 
@@ -616,6 +596,14 @@ def assessment_export(assessment_id: int):
     )
 
 
+@bp.get("/assessments/<int:assessment_id>/report.pdf")
+@roles_required(*STAFF)
+def assessment_report(assessment_id: int):
+    """Download the assessment report (PDF) a committee or an auditor files."""
+    a = access.get_assessment(current_user, assessment_id)
+    return send_bytes(build_assessment_report(a), f"assessment-{a.id}-report.pdf", PDF_MIMETYPE)
+
+
 @bp.post("/evidence/<int:evidence_id>/verify")
 @roles_required(*RISK)
 def evidence_verify(evidence_id: int):
@@ -629,6 +617,8 @@ def evidence_verify(evidence_id: int):
         else url_for("review.queue")
     )
     if not form.validate_on_submit():
+        if _wants_json():
+            return _json_error("Choose accept or reject.", 400)
         _flash_form_errors(form)
         return redirect(target)
     try:
@@ -641,9 +631,21 @@ def evidence_verify(evidence_id: int):
             form.accredited.data if ev.is_certificate else None,
             form.suspended.data if ev.is_certificate else None,
         )
-        flash(f"{ev.original_name}: {form.decision.data}.", "success")
     except ServiceError as exc:
+        if _wants_json():
+            return _json_error(exc.message, exc.status, exc.fields)
         flash(exc.message, "error")
+        return redirect(target)
+    label = VERIFICATION_LABELS[ev.verification]
+    if _wants_json():
+        return jsonify(
+            {
+                "verification": ev.verification,
+                "verification_label": label,
+                "message": "Recorded; the score and the proposed findings are updated.",
+            }
+        )
+    flash(f"{ev.original_name}: {label.lower()}.", "success")
     return redirect(target)
 
 
