@@ -21,6 +21,9 @@ PAGES = (
     "/review/?status=completed&tier=high&rating=medium",
     "/admin/",
     "/api/v1/portfolio/summary",
+    "/api/v1/vendors",
+    "/api/v1/assessments",
+    "/api/v1/findings",
 )
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -125,6 +126,20 @@ def _vendor_scope(args):
     return Vendor.id.in_(portfolio.vendor_scope(scope, date.today()))
 
 
+def _reviewer_options(choices) -> dict[str, Markup]:
+    """The <option>s of the assign select, once per possible selection (not once per row)."""
+    items = [(c.value, escape(c.value), escape(c.label)) for c in choices]
+    return {
+        selected: Markup(  # noqa: S704 (every value and label escaped above)
+            "".join(
+                f'<option value="{v}"{" selected" if raw == selected else ""}>{label}</option>'
+                for raw, v, label in items
+            )
+        )
+        for selected, _v, _l in items
+    }
+
+
 @bp.get("/")
 @roles_required(*STAFF)
 def queue():
@@ -145,6 +160,7 @@ def queue():
     )
     return render_template(
         "review/queue.html",
+        reviewer_options=_reviewer_options(assign_form.reviewer.choices),
         rows=rows,
         total=total,
         page=page,
