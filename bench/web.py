@@ -58,7 +58,7 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("dashboard filtered", "/dashboard?tier=critical&rating=high&due=90", "web"),
         ("vendor register", "/vendors/register", "web"),
         ("register page 40", "/vendors/register?page=40", "web"),
-        ("register filtered", "/vendors/register?tier=high&rating=medium", "web"),
+        ("register filtered", "/vendors/register?tier=high", "web"),
         ("vendor list", "/procurement/vendors", "web"),
         ("vendor detail", f"/procurement/vendors/{v}", "web"),
         ("vendor overview", f"/vendors/{v}/overview", "web"),
