@@ -86,7 +86,7 @@ def test_portfolio_workbook_matches_the_summary_and_has_one_row_per_vendor(data)
     assert by_vendor["Bravo Bots"]["Computed rating"] == "critical"
     assert by_vendor["Bravo Bots"]["Open findings"] == 1
     assert by_vendor["Bravo Bots"]["Accepted risks"] == 1
-    assert by_vendor["Alpha Analytics"]["Certificates"] == "iso42001_certificate"
+    assert by_vendor["Alpha Analytics"]["Certificates"] == "ISO/IEC 42001 certificate"
     assert by_vendor["Delta Decisions"]["Rating"] is None
     assert by_vendor["Delta Decisions"]["Next due"].date() == date.today()
 

@@ -7,6 +7,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..catalog.qtypes import AnswerRejected, question_type
@@ -337,7 +338,10 @@ def confirm_carried_forward(actor: User, assessment: Assessment, keys=None) -> l
 
 def answer_map(assessment: Assessment) -> dict[str, Answer]:
     rows = db.session.scalars(
-        select(Answer).filter_by(assessment_id=assessment.id).join(Answer.question)
+        select(Answer)
+        .filter_by(assessment_id=assessment.id)
+        .join(Answer.question)
+        .options(contains_eager(Answer.question))  # the key comes with the row, not a query each
     )
     return {a.question.key: a for a in rows}
 

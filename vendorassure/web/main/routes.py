@@ -17,6 +17,7 @@ from ...extensions import db
 from ...models import CERTIFICATE_KINDS, RATINGS, Evidence, Finding, Vendor
 from ...queries import portfolio, snapshot
 from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
+from ...scoring.vocabulary import load_vocabulary
 from ...services import access, findings
 from ...services.errors import ServiceError
 from ...services.queries import page_arg
@@ -67,6 +68,7 @@ def dashboard():
             filters=filters,
             fargs=filters.params(),
             narrowed=filters.narrowed,
+            kind_labels=load_vocabulary().sections["evidence_kinds"],
             overdue=data["overdue_list"],
             overdue_findings=data["overdue_findings_list"],
             expiring=data["expiring_list"],
