@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve worker venv setup test test-sqlite test-pg test-fast test-cluster fuzz lint format bench clean
+.PHONY: run serve worker venv setup test test-sqlite test-pg test-fast test-cluster fuzz lint format bench bench-web clean
 
 venv: $(VENV)/.installed
 
@@ -65,6 +65,12 @@ format: venv
 
 bench: venv
 	$(BIN)/python bench/scoring.py
+
+# Seed 500 and 5,000 vendors into SQLite and PostgreSQL, serve with gunicorn -w 2 and drive every
+# page with wrk (Debian's package); prints PASS/FAIL per target, JSON in bench/results/ (about
+# 15 minutes on 2 cores; BENCH_WEB_ARGS="--db sqlite --sizes 500,5000 --duration 5" to narrow).
+bench-web: venv
+	$(BIN)/python bench/web.py $(BENCH_WEB_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import FINDING_STATUSES, SEVERITIES, Assessment, Finding
@@ -139,6 +140,8 @@ def findings_list(query: FindingQuery):
         stmt = stmt.where(
             Finding.status.in_(("open", "remediating")), Finding.due_date < date.today()
         )
+    # the control and question of every row come with it (not one query per row)
+    stmt = stmt.options(joinedload(Finding.control), joinedload(Finding.question))
     rows, total = paginate(stmt, query.page, query.per_page, (Finding.id.desc(),))
     return page_body([finding_out(f, staff) for f in rows], query.page, query.per_page, total)
 

@@ -27,9 +27,13 @@ OPEN_STATES = ("draft", "sent", "in_progress", "submitted", "under_review", "cha
 
 class Assessment(db.Model):
     __tablename__ = "assessments"
+    # the review queue walks these in its sort orders (due, highest risk, latest submitted)
     __table_args__ = (
         Index("ix_assessments_status_due_date", "status", "due_date"),
         Index("ix_assessments_vendor_id_status", "vendor_id", "status"),
+        Index("ix_assessments_due_date_id", "due_date", "id"),
+        Index("ix_assessments_risk_score_id", "risk_score", "id"),
+        Index("ix_assessments_submitted_at_id", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

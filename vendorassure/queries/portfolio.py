@@ -34,6 +34,7 @@ from ..models import (
     Vendor,
 )
 from ..models.findings import ACTIVE_FINDING_STATUSES
+from ..scoring.vocabulary import load_vocabulary
 from ..services.library import scoring_model
 from ..settings_defaults import add_months, next_reassessment, setting
 from . import snapshot
@@ -557,7 +558,10 @@ def _register_row(r, today: date) -> dict:
     row["last_assessed"] = last_day
     row["next_due"] = next_reassessment(last_day, row["tier"], today)
     kinds = row["certificates"] or ""
-    row["certificates"] = ", ".join(sorted({k.strip() for k in kinds.split(",") if k.strip()}))
+    words = load_vocabulary()
+    row["certificates"] = ", ".join(
+        sorted({words.kind(k.strip()) for k in kinds.split(",") if k.strip()})
+    )
     return row
 
 

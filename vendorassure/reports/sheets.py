@@ -115,8 +115,22 @@ def write_table(
         kind = formats.get(c)
         col_fmt.append(getattr(book, kind) if kind else None)
     wrapped: dict[int, list[tuple[int, str]]] = {}  # row -> wrapped cells (column, text)
+    write_string = ws.write_string
     for i, values in enumerate(frame.itertuples(index=False, name=None), start=row0 + 1):
         for j, raw in enumerate(values):
+            if type(raw) is str:  # the common cell, written without the general dispatch
+                fmt = col_fmt[j]
+                if fmt is None:
+                    if len(raw) > WRAP_WIDTH or "\n" in raw:
+                        fmt = book.wrap
+                        wrapped.setdefault(i, []).append((j, raw))
+                    else:
+                        fmt = book.top
+                write_string(i, j, raw, fmt)
+                n = len(raw) if "\n" not in raw else _text_len(raw)
+                if n > widths[j]:
+                    widths[j] = n
+                continue
             value = _clean(raw)
             fmt = col_fmt[j]
             if fmt is None:

@@ -380,7 +380,7 @@ def answer_map(assessment: Assessment) -> dict[str, Answer]:
         select(Answer)
         .filter_by(assessment_id=assessment.id)
         .join(Answer.question)
-        .options(contains_eager(Answer.question))
+        .options(contains_eager(Answer.question))  # the key comes with the row, not a query each
     )
     return {a.question.key: a for a in rows}
 

@@ -34,16 +34,20 @@ class RescoreReport:
     changes: list[tuple[int, str | None, str]]
 
 
-def _frames(ids: list[int], as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Answers (with evidence state) and certificates of the assessments, one query each."""
-    answers = pd.DataFrame(
-        db.session.execute(
-            select(Answer.assessment_id, Answer.question_id, Question.key, Answer.value, Answer.na)
-            .join(Question, Question.id == Answer.question_id)
-            .where(Answer.assessment_id.in_(ids))
-        ).all(),
-        columns=["assessment_id", "question_id", "question", "value", "na"],
+def _frames(ids, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Answers (with evidence state) and certificates of the assessments, one query each.
+
+    `ids` is a select of assessment ids (or a list). The answers, the bulk of it, are read as
+    plain Core rows straight into pandas (no ORM rows, no Row objects): the bare read's cost.
+    """
+    answers = pd.read_sql(
+        select(Answer.assessment_id, Answer.question_id, Question.key, Answer.value, Answer.na)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.assessment_id.in_(ids)),
+        db.session.connection(),
     )
+    answers.columns = ["assessment_id", "question_id", "question", "value", "na"]
+    answers["na"] = answers["na"].astype(bool)
     own = select(Evidence.assessment_id, Evidence.question_id, Evidence.verification).where(
         Evidence.assessment_id.in_(ids), Evidence.question_id.is_not(None)
     )
@@ -56,10 +60,14 @@ def _frames(ids: list[int], as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     states: dict[tuple[int, int], set[str]] = {}
     for aid, qid, verification in ev_rows:
         states.setdefault((aid, qid), set()).add(verification)
-    answers["evidence"] = [
-        evidence_state(states.get((a, q), set()))
-        for a, q in zip(answers["assessment_id"], answers["question_id"], strict=True)
-    ]
+    answers["evidence"] = (
+        [
+            evidence_state(states.get((a, q), set()))
+            for a, q in zip(answers["assessment_id"], answers["question_id"], strict=True)
+        ]
+        if states
+        else "none"
+    )
     rows = db.session.execute(
         select(
             Assessment.id,
@@ -118,7 +126,10 @@ def rescore_all(
     meta = pd.DataFrame(
         rows, columns=["id", "questionnaire_id", "tier", "rating", "intake"]
     ).set_index("id")
-    answers, certs = _frames(meta.index.tolist(), as_of)
+    scored = select(Assessment.id).where(
+        Assessment.scored_at.is_not(None), Assessment.status != "cancelled", stale
+    )
+    answers, certs = _frames(scored, as_of)
     records: list[ScoreRecord] = []
     changed: list[tuple[int, str | None, str]] = []
     for qn_id, group in meta.groupby("questionnaire_id"):
@@ -192,16 +203,17 @@ def _records(fs, model_version: str) -> list[ScoreRecord]:
     out = []
     with gc_paused():
         explained = [(aid, e.to_dict()) for aid, e in fs.explanations()]
+    cols = {k: dict(zip(a.index, a[k].tolist(), strict=True)) for k in
+            ("risk_score", "rating", "effectiveness", "band", "inherent_tier")}  # fmt: skip
     for i, (aid, explanation) in enumerate(explained):
-        row = a.loc[aid]
         out.append(
             ScoreRecord(
                 assessment_id=int(aid),
-                risk_score=float(row["risk_score"]),
-                rating=str(row["rating"]),
-                effectiveness=float(row["effectiveness"]),
-                band=str(row["band"]),
-                inherent_tier=str(row["inherent_tier"]),
+                risk_score=float(cols["risk_score"][aid]),
+                rating=str(cols["rating"][aid]),
+                effectiveness=float(cols["effectiveness"][aid]),
+                band=str(cols["band"][aid]),
+                inherent_tier=str(cols["inherent_tier"][aid]),
                 model_version=model_version,
                 controls=list(zip(c_ref, c_score[i], c_cov[i], strict=True)) if n_c else [],
                 objectives=(

@@ -14,7 +14,20 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+)
 
 from ..extensions import db
 from ..models import (
@@ -184,29 +197,33 @@ def store_scores(records: Iterable[ScoreRecord]) -> int:
     now = utcnow()
     controls, objectives = _ids("controls"), _ids("objectives")
     ids = [r.assessment_id for r in records]
-    table = Assessment.__table__
-    db.session.execute(
-        table.update()
-        .where(table.c.id == bindparam("_id"))
-        .values(
-            risk_score=bindparam("_risk"),
-            rating=bindparam("_rating"),
-            effectiveness=bindparam("_eff"),
-            band=bindparam("_band"),
-            inherent_tier=bindparam("_tier"),
-            score_details=bindparam("_details"),
-            scoring_model_version=bindparam("_model"),
-            scored_at=bindparam("_at"),
-        ),
-        [
-            {
-                "_id": r.assessment_id, "_risk": r.risk_score, "_rating": r.rating,
-                "_eff": r.effectiveness, "_band": r.band, "_tier": r.inherent_tier,
-                "_details": r.explanation, "_model": r.model_version, "_at": now,
-            }
-            for r in records
-        ],
-    )  # fmt: skip
+    values = [
+        {
+            "_id": r.assessment_id, "_risk": r.risk_score, "_rating": r.rating,
+            "_eff": r.effectiveness, "_band": r.band, "_tier": r.inherent_tier,
+            "_details": r.explanation, "_model": r.model_version, "_at": now,
+        }
+        for r in records
+    ]  # fmt: skip
+    if db.session.get_bind().dialect.name == "postgresql" and len(values) > 50:
+        _update_through_temp_table(values)
+    else:
+        table = Assessment.__table__
+        db.session.execute(
+            table.update()
+            .where(table.c.id == bindparam("_id"))
+            .values(
+                risk_score=bindparam("_risk"),
+                rating=bindparam("_rating"),
+                effectiveness=bindparam("_eff"),
+                band=bindparam("_band"),
+                inherent_tier=bindparam("_tier"),
+                score_details=bindparam("_details"),
+                scoring_model_version=bindparam("_model"),
+                scored_at=bindparam("_at"),
+            ),
+            values,
+        )
     for chunk in _chunks(ids, 5000):
         db.session.execute(delete(ControlScore).where(ControlScore.assessment_id.in_(chunk)))
         db.session.execute(delete(ObjectiveScore).where(ObjectiveScore.assessment_id.in_(chunk)))
@@ -244,6 +261,41 @@ def store_scores(records: Iterable[ScoreRecord]) -> int:
                  "score_details", "scoring_model_version", "scored_at"],
             )  # fmt: skip
     return len(records)
+
+
+# Many score rows on PostgreSQL: one multi-row INSERT into a temporary table and one
+# UPDATE ... FROM, instead of one UPDATE statement per assessment (rescore, seeding).
+_SCORE_ROWS = Table(
+    "score_rows",
+    MetaData(),
+    Column("_id", Integer, primary_key=True),
+    Column("_risk", Float),
+    Column("_rating", String(10)),
+    Column("_eff", Float),
+    Column("_band", String(20)),
+    Column("_tier", String(10)),
+    Column("_details", JSON),
+    Column("_model", String(50)),
+    Column("_at", DateTime),
+)
+
+
+def _update_through_temp_table(values: list[dict]) -> None:
+    conn = db.session.connection()
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS score_rows (_id integer PRIMARY KEY, "
+        "_risk double precision, _rating varchar(10), _eff double precision, _band varchar(20), "
+        "_tier varchar(10), _details json, _model varchar(50), _at timestamp) "
+        "ON COMMIT DELETE ROWS"
+    )
+    conn.exec_driver_sql("TRUNCATE score_rows")
+    conn.execute(_SCORE_ROWS.insert(), values)
+    conn.exec_driver_sql(
+        "UPDATE assessments AS a SET risk_score = s._risk, rating = s._rating, "
+        "effectiveness = s._eff, band = s._band, inherent_tier = s._tier, "
+        "score_details = s._details, scoring_model_version = s._model, scored_at = s._at "
+        "FROM score_rows AS s WHERE a.id = s._id"
+    )
 
 
 def refresh_latest_scored(vendor_ids: Iterable[int] | None) -> None:

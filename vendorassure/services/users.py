@@ -52,9 +52,11 @@ def list_users(actor, page: int, per_page: int, q: str | None = None) -> tuple[l
     return paginate(stmt, page, per_page, (User.role, User.email))
 
 
-def vendor_names(limit: int = 500) -> list[str]:
-    """Vendor names for the admin's vendor picker."""
-    return list(db.session.scalars(select(Vendor.name).order_by(Vendor.name).limit(limit)))
+def vendor_names(limit: int = 100) -> list[str]:
+    """Vendor names for the admin's vendor picker; none beyond `limit` vendors (a long list is
+    no help and costs every page view: the field then takes the exact name, checked on save)."""
+    names = list(db.session.scalars(select(Vendor.name).order_by(Vendor.name).limit(limit + 1)))
+    return names if len(names) <= limit else []
 
 
 def vendor_by_name(name: str | None) -> Vendor:

@@ -20,6 +20,7 @@ from ...models.findings import ACTIVE_FINDING_STATUSES
 from ...queries import portfolio, snapshot
 from ...queries.findings import finding_counts
 from ...reports import XLSX_MIMETYPE, build_evidence_pack, build_portfolio_workbook, loader, to_csv
+from ...scoring.vocabulary import load_vocabulary
 from ...services import access, findings
 from ...services.errors import ServiceError
 from ...services.queries import page_arg
@@ -63,6 +64,7 @@ def dashboard():
             filters=filters,
             fargs=filters.params(),
             narrowed=filters.narrowed,
+            kind_labels=load_vocabulary().sections["evidence_kinds"],
             overdue=data["overdue_list"],
             overdue_findings=data["overdue_findings_list"],
             expiring=data["expiring_list"],
@@ -98,20 +100,29 @@ def vendor_register():
     filters = portfolio.Filters.from_args(request.args)
     page = page_arg(request.args)
     q = request.args.get("q", "")[:200]
-    rows, total = portfolio.register_page(
-        today, filters, page, REGISTER_PER_PAGE, q, include_inactive
-    )
+
+    def render_table() -> dict:
+        rows, total = portfolio.register_page(
+            today, filters, page, REGISTER_PER_PAGE, q, include_inactive
+        )
+        html = render_template(
+            "main/_register_table.html", rows=rows, filters=filters, q=q, today=today
+        )
+        return {"html": html, "total": total, "owners": portfolio.owners()}
+
+    params = {**filters.params(), "page": page, "q": q.strip(), "all": include_inactive}
+    table = snapshot.cached("register-html", today, params, render_table)
     return render_template(
         "main/register.html",
-        rows=rows,
-        total=total,
+        body=Markup(table["html"]),  # noqa: S704 (rendered by our own autoescaping template)
+        total=table["total"],
         page=page,
         per_page=REGISTER_PER_PAGE,
         q=q,
         filters=filters,
         include_inactive=include_inactive,
         ratings=RATINGS,
-        owners=portfolio.owners(),
+        owners=table["owners"],
         due_windows=portfolio.DUE_WINDOWS,
         today=today,
     )

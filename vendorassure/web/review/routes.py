@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, true
+from markupsafe import Markup, escape
+from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from ...downloads import send_bytes, send_csv, send_evidence
@@ -27,7 +28,7 @@ from ...models import (
     Vendor,
 )
 from ...models import Assessment as A
-from ...queries import portfolio, trail
+from ...queries import portfolio, snapshot, trail
 from ...queries.review import load_review_page, objective_groups
 from ...reports import build_assessment_workbook, loader
 from ...reports.pdf import PDF_MIMETYPE, build_assessment_report
@@ -71,52 +72,75 @@ def _reviewers():
     ).all()
 
 
-def queue_statement(args, user):
-    """The review queue's select for the filters in the query string."""
-    reviewer = aliased(User)
-    stmt = (
-        select(A, Vendor.name, Vendor.inherent_tier, reviewer.email)
-        .join(Vendor, Vendor.id == A.vendor_id)
-        .outerjoin(reviewer, reviewer.id == A.reviewer_id)
-    )
+def queue_conditions(args, user) -> list:
+    """The review queue's filters from the query string, as conditions on assessments alone
+    (vendor filters as id subqueries), so the page's ids need no join."""
+    conds = []
     status = args.get("status", "review")
     if status == "review":
-        stmt = stmt.where(A.status.in_(("submitted", "under_review")))
+        conds.append(A.status.in_(("submitted", "under_review")))
     elif status == "open":
-        stmt = stmt.where(A.status.in_(OPEN_STATES))
+        conds.append(A.status.in_(OPEN_STATES))
     elif status in STATUSES:
-        stmt = stmt.where(A.status == status)
+        conds.append(A.status == status)
     rating = args.get("rating", "")
     if rating in RATINGS:
-        stmt = stmt.where(func.coalesce(A.override_rating, A.rating) == rating)
+        conds.append(func.coalesce(A.override_rating, A.rating) == rating)
     tier = args.get("tier", "")
     if tier in RATINGS:
-        stmt = stmt.where(Vendor.inherent_tier == tier)
+        conds.append(A.vendor_id.in_(select(Vendor.id).where(Vendor.inherent_tier == tier)))
     due = args.get("due", "")
     today = date.today()
     if due == "overdue":
-        stmt = stmt.where(A.due_date < today, A.status.in_(VENDOR_OPEN))
+        conds += [A.due_date < today, A.status.in_(VENDOR_OPEN)]
     elif due in ("7", "30"):
-        stmt = stmt.where(A.due_date >= today, A.due_date <= today + timedelta(days=int(due)))
+        conds += [A.due_date >= today, A.due_date <= today + timedelta(days=int(due))]
     who = args.get("reviewer", "")
     if who == "me" or args.get("mine") == "1":
-        stmt = stmt.where(A.reviewer_id == user.id)
+        conds.append(A.reviewer_id == user.id)
     elif who == "none":
-        stmt = stmt.where(A.reviewer_id.is_(None))
+        conds.append(A.reviewer_id.is_(None))
     elif who:
-        stmt = stmt.where(A.reviewer_id == int_arg(args, "reviewer"))
+        conds.append(A.reviewer_id == int_arg(args, "reviewer"))
     if args.get("q", "").strip():
-        stmt = stmt.where(name_contains(Vendor.name, args["q"]))
-    return stmt.where(_vendor_scope(args))
+        names = select(Vendor.id).where(name_contains(Vendor.name, args["q"]))
+        conds.append(A.vendor_id.in_(names))
+    conds.append(_vendor_scope(args, A.vendor_id))
+    return conds
 
 
-def _vendor_scope(args):
+def queue_statement(args, user):
+    """The review queue's select (rows with vendor and reviewer) for the query string."""
+    reviewer = aliased(User)
+    return (
+        select(A, Vendor.name, Vendor.inherent_tier, reviewer.email)
+        .join(Vendor, Vendor.id == A.vendor_id)
+        .outerjoin(reviewer, reviewer.id == A.reviewer_id)
+        .where(*queue_conditions(args, user))
+    )
+
+
+def _vendor_scope(args, column=Vendor.id):
     """The dashboard's portfolio filters (?vendor_tier=&vendor_rating=&vendor_owner=&vendor_due=)
     narrow a list to the same vendors, so a dashboard figure and its list agree."""
     scope = portfolio.Filters.from_args(args, "vendor_")
     if not scope:
         return true()
-    return Vendor.id.in_(portfolio.vendor_scope(scope, date.today()))
+    return column.in_(portfolio.vendor_scope(scope, date.today()))
+
+
+def _reviewer_options(choices) -> dict[str, Markup]:
+    """The <option>s of the assign select, once per possible selection (not once per row)."""
+    items = [(c.value, escape(c.value), escape(c.label)) for c in choices]
+    return {
+        selected: Markup(  # noqa: S704 (every value and label escaped above)
+            "".join(
+                f'<option value="{v}"{" selected" if raw == selected else ""}>{label}</option>'
+                for raw, v, label in items
+            )
+        )
+        for selected, _v, _l in items
+    }
 
 
 @bp.get("/")
@@ -131,7 +155,7 @@ def queue():
         rows = db.session.execute(stmt.order_by(*order).limit(CSV_LIMIT)).all()
         return send_csv(loader.queue_frame(rows), "review-queue.csv")
     page = page_arg(args)
-    rows, total = paginate(stmt, page, PER_PAGE, order, rows=True)
+    rows, total = _queue_page(args, stmt, order, page)
     reviewers = _reviewers()
     assign_form = AssignForm(prefix="as")
     assign_form.reviewer.choices = opts(
@@ -139,6 +163,7 @@ def queue():
     )
     return render_template(
         "review/queue.html",
+        reviewer_options=_reviewer_options(assign_form.reviewer.choices),
         rows=rows,
         total=total,
         page=page,
@@ -158,6 +183,47 @@ def queue():
         can_act=current_user.role in RISK,
         csv_args={**args.to_dict(), "format": "csv"},
     )
+
+
+QUEUE_FILTERS = ("status", "rating", "tier", "due", "q", "vendor_tier", "vendor_rating",
+                 "vendor_owner", "vendor_due")  # fmt: skip
+
+
+def _queue_page(args, stmt, order, page: int):
+    """One page of the queue in fixed cost: the page's 25 ids first (from assessments alone, an
+    index walk in the sort order), then those rows with their joins; the total from the
+    portfolio snapshot (kept per filter set, recounted only after a change)."""
+    conds = queue_conditions(args, current_user)
+    ids_stmt = select(A.id).where(*conds)
+    if (
+        order == SORTS["due"]
+        and args.get("status", "review") != "all"
+        and db.session.get_bind().dialect.name == "sqlite"
+    ):
+        # With a status filter SQLite would walk the due-date index through years of completed
+        # assessments to avoid a sort; "+due_date" keeps it on the (status, due_date) index and
+        # sorts the few matching ids instead (PostgreSQL's planner chooses so by itself).
+        order = (literal_column("+assessments.due_date"), A.id)
+    if any(getattr(c, "element", c) is Vendor.name for c in order):
+        ids_stmt = ids_stmt.join(Vendor, Vendor.id == A.vendor_id)
+    ids = list(
+        db.session.scalars(ids_stmt.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    )
+    rows = db.session.execute(stmt.where(A.id.in_(ids))).all()
+    position = {i: n for n, i in enumerate(ids)}
+    rows.sort(key=lambda r: position[r[0].id])
+    params = {k: args.get(k, "") for k in QUEUE_FILTERS}
+    if args.get("reviewer") or args.get("mine"):
+        params["reviewer"] = args.get("reviewer", "")
+        params["mine"] = args.get("mine", "")
+        params["user"] = current_user.id  # "me" is someone else for another reviewer
+    total = snapshot.cached(
+        "queue-total",
+        date.today(),
+        params,
+        lambda: {"total": db.session.scalar(select(func.count(A.id)).where(*conds))},
+    )["total"]
+    return rows, total
 
 
 @bp.post("/assessments/<int:assessment_id>/assign")
