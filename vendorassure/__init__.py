@@ -105,6 +105,7 @@ def register_extensions(app: Flask) -> None:
         from flask import g
 
         g.pop("_login_user", None)
+        g.pop("inbox_unread", None)
 
 
 def register_observability(app: Flask) -> None:

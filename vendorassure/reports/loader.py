@@ -395,16 +395,9 @@ def load_assessment(a: Assessment) -> AssessmentFrames:
 
 
 def register_frame(rows: list[dict]) -> pd.DataFrame:
-    """The vendor register rows (portfolio.vendor_register) as the sheet/CSV columns."""
-
-    def value(r: dict, k: str):
-        if k == "certificates" and r[k]:  # the kinds on file, in words
-            return ", ".join(label(kind) for kind in r[k].split(", "))
-        return r[k]
-
-    return _frame(
-        (tuple(value(r, k) for k in REGISTER_COLUMNS) for r in rows), REGISTER_COLUMNS.values()
-    )
+    """The vendor register rows (portfolio.vendor_register, certificates already in words) as
+    the sheet/CSV columns."""
+    return _frame((tuple(r[k] for k in REGISTER_COLUMNS) for r in rows), REGISTER_COLUMNS.values())
 
 
 def summary_figures(s: dict) -> list[tuple]:

@@ -228,6 +228,16 @@ def sweep(today: date | None = None) -> dict:
     return {"expiring": told_expiring, "overdue": told_overdue}
 
 
+def unread_subquery(user_id_column):
+    """SQL: the number of unread notifications of the user in ``user_id_column`` (to load with
+    the user, so the unread badge costs no statement of its own)."""
+    return (
+        select(func.count())
+        .where(Notification.user_id == user_id_column, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 def unread_count(user) -> int:
     """How many of the user's notifications are unread (one statement)."""
     return db.session.scalar(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_login import login_user
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
+from ..services.notifications import unread_subquery
 
 AUTH_AT, SEEN_AT, METHOD = "_va_auth", "_va_seen", "_va_method"
 PENDING = "_va_pending"
@@ -77,7 +79,12 @@ def load_user(user_id: str) -> User | None:
     uid, _, version = (user_id or "").partition(":")
     if not uid.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(uid))
+    row = db.session.execute(
+        select(User, unread_subquery(User.id)).where(User.id == int(uid))
+    ).first()
+    user = row[0] if row else None
+    if user is not None:
+        g.inbox_unread = row[1]  # the top bar's badge, in the same statement
     if user is None or not user.active or user.session_version != int(version):
         end_browser_session()
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...models import NOTIFICATION_KINDS, Notification
@@ -23,11 +23,14 @@ class InboxForm(Form):
 
 @bp.app_context_processor
 def unread_badge():
-    """The unread count for the top bar (one statement, staff only)."""
+    """The unread count for the top bar (staff only): loaded with the signed-in user, else one
+    statement, once per request however many templates render."""
     user = current_user
-    if getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False):
-        return {"inbox_unread": notifications.unread_count(user)}
-    return {"inbox_unread": None}
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False)):
+        return {"inbox_unread": None}
+    if g.get("inbox_unread") is None:
+        g.inbox_unread = notifications.unread_count(user)
+    return {"inbox_unread": g.inbox_unread}
 
 
 @bp.get("/")
