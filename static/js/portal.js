@@ -86,6 +86,12 @@
       el.querySelector('[name="na_reason__' + key + '"]').value = answer.na_reason || "";
     }
   }
+  function hasValue(v) { return v !== null && !(Array.isArray(v) && v.length === 0); }
+  function clearValue(key) {
+    Array.prototype.forEach.call(box(key).querySelectorAll('[name="q__' + key + '"]'), function (i) {
+      if (i.type === "radio" || i.type === "checkbox") i.checked = false; else i.value = "";
+    });
+  }
   function showConflict(key, current, mine) {
     var el = box(key), old = el.querySelector(".conflict");
     if (old) old.remove();
@@ -219,7 +225,11 @@
     if ((ev.target.name || "").indexOf("thread__") === 0) return;
     if (ev.target.classList.contains("na-toggle")) {
       var reason = q.querySelector(".na-reason"); reason.hidden = !ev.target.checked;
-      if (ev.target.checked) reason.querySelector("input").focus();
+      // N/A and an answer exclude each other: ticking N/A clears the chosen option or text.
+      if (ev.target.checked) { clearValue(q.dataset.key); reason.querySelector("input").focus(); }
+    } else if ((ev.target.name || "").indexOf("q__") === 0 && hasValue(valueOf(q.dataset.key))) {
+      var naBox = q.querySelector(".na-toggle");
+      if (naBox && naBox.checked) { naBox.checked = false; q.querySelector(".na-reason").hidden = true; }
     }
     // "None of these" excludes the other choices and they exclude it (the server refuses both).
     if (ev.target.type === "checkbox" && ev.target.checked && (ev.target.name || "").indexOf("q__") === 0) {

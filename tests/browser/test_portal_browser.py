@@ -300,3 +300,52 @@ def test_answers_from_the_short_questionnaire_are_suggested_in_the_full_one(app,
     expect(card.locator(".cf-chip")).to_have_count(0)
     confirmed = _stored(full.id, "ai_policy")
     assert not confirmed.carried_forward and confirmed.reused_from["question"] == "ai_policy"
+
+
+def test_na_clears_the_option_and_a_refused_upload_keeps_the_chosen_file(app, make, page, tmp_path):
+    vendor = make.vendor()
+    a = make.assessment(vendor, FULL)
+    user = make.user("vendor", vendor=vendor)
+    sign_in(page, user.email, PASSWORD)
+    page.goto(f"/portal/assessments/{a.id}")
+    q = next(q for q in a.questionnaire.questions if q.allows_na and q.options and not q.show_if)
+    box = page.locator(f"#q-{q.key}")
+    option = box.locator(f"input[name=q__{q.key}]").first
+    option.check()
+    _saved(page, q.key)
+    box.locator("input.na-toggle").check()
+    expect(option).not_to_be_checked()  # N/A and an answer exclude each other
+    expect(box.locator(".na-reason")).to_be_visible()
+    box.locator(f"input[name=na_reason__{q.key}]").fill("Not part of our service.")
+    _saved(page, q.key)
+    stored = _stored(a.id, q.key)
+    assert stored.na and stored.value is None
+    option.check()
+    expect(box.locator("input.na-toggle")).not_to_be_checked()
+    expect(box.locator(".na-reason")).to_be_hidden()
+
+    # A policy needs no certificate details: they are hidden for it.
+    cert = tmp_path / "certificate.pdf"
+    cert.write_bytes(PDF)
+    form = page.locator("#evidence-form")
+    expect(form.locator(".cert-details")).to_be_visible()
+    page.select_option("select[name=ev-kind]", "policy")
+    expect(form.locator(".cert-details")).to_be_hidden()
+    # A refused certificate upload keeps the chosen file and says what to fix beside the field.
+    page.select_option("select[name=ev-kind]", "iso42001_certificate")
+    page.set_input_files("input[name=ev-file]", str(cert))
+    page.fill("input[name=ev-edition]", "2023")
+    page.fill("input[name=ev-accreditation_body]", "UKAS")
+    page.fill("input[name=ev-issued_on]", "2025-03-01")
+    page.fill("input[name=ev-expires_on]", "2024-01-01")
+    page.click("#evidence-form button[type=submit]")
+    expect(page.locator("#ev-expires_on-err")).to_have_text("Must be after the issue date.")
+    expect(page.locator("#ev-error-summary")).to_be_focused()
+    assert page.locator("input[name=ev-file]").evaluate("el => el.files.length") == 1
+    expect(page.locator("input[name=ev-edition]")).to_have_value("2023")
+    page.locator("#ev-expires_on").scroll_into_view_if_needed()
+    _view(page, "p12-upload-error-beside-field")
+    page.fill("input[name=ev-expires_on]", (date.today() + timedelta(days=400)).isoformat())
+    page.click("#evidence-form button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("Uploaded certificate.pdf")
+    expect(page.locator("#evidence-table")).to_contain_text("certificate.pdf")

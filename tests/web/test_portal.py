@@ -570,3 +570,81 @@ def test_vendor_portal_links_library_from_index(app, make, client):
     login(client, make.user("vendor", vendor=vendor))
     page = client.get("/portal/").get_data(as_text=True)
     assert re.search(r'href="/portal/library"', page)
+
+
+# --- form details ----------------------------------------------------------------------------
+
+
+def test_evidence_kind_has_no_default_and_a_policy_needs_no_certificate_dates(
+    app, vendor_form, client
+):
+    a, _ = vendor_form
+    page = client.get(f"/portal/assessments/{a.id}").get_data(as_text=True)
+    kind_select = page.split('id="ev-kind"')[1].split("</select>")[0]
+    assert kind_select.split("<option")[1] == ' value="">Choose what the document is…</option>'
+    assert "selected" not in kind_select
+    r = client.post(
+        f"/portal/assessments/{a.id}/evidence",
+        data={"ev-file": (io.BytesIO(PDF), "policy.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    assert 'id="ev-kind-err">Say what the document is.' in r.get_data(as_text=True)
+    r = client.post(
+        f"/portal/assessments/{a.id}/evidence",
+        data={"ev-kind": "policy", "ev-file": (io.BytesIO(PDF), "policy.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302 and _evidence_count() == 1
+
+
+def test_refused_upload_keeps_the_other_fields_and_puts_each_error_beside_its_field(
+    app, vendor_form, client
+):
+    a, _ = vendor_form
+    r = _upload(
+        client, a, PDF, "cert.pdf", **{"ev-expires_on": "2024-01-01", "ev-not_accredited": "y"}
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and _evidence_count() == 0
+    assert 'id="ev-expires_on-err">Must be after the issue date.' in page
+    assert 'id="ev-accreditation_body-err">Name the accreditation body' in page
+    assert 'id="ev-file-err">Choose the file again' in page
+    assert 'value="AIMS-1"' in page and 'value="Example Cert Ltd"' in page  # kept
+    assert 'aria-describedby="ev-expires_on-err"' in page
+    assert 'id="evidence-error-summary"' in page and 'href="#ev-expires_on"' in page
+
+
+def test_refused_upload_answers_the_forms_script_with_field_errors(app, vendor_form, client):
+    a, _ = vendor_form
+
+    def send(**meta):
+        fields = _cert_meta(**meta)
+        fields["ev-file"] = (io.BytesIO(PDF), "cert.pdf")
+        return client.post(
+            f"/portal/assessments/{a.id}/evidence",
+            data=fields,
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        )
+
+    r = send(**{"ev-expires_on": "2024-01-01"})
+    assert r.status_code == 422 and _evidence_count() == 0 and _files(app) == []
+    assert r.get_json()["error"]["fields"] == {"expires_on": "Must be after the issue date."}
+    r = send()
+    assert r.status_code == 201 and r.get_json()["redirect"].endswith("#evidence")
+    assert _evidence_count() == 1
+
+
+def test_a_website_typed_without_a_scheme_gets_https(app, make, client):
+    from vendorassure.models import Vendor
+    from vendorassure.services import library
+
+    login(client, make.user("procurement"))
+    data = {"name": "Schemeless AI", "website": "schemeless.example", "services": ""}
+    for q in library.intake_definition()["questions"]:
+        data[f"intake__{q['key']}"] = q["options"][0]["value"]
+    r = client.post("/procurement/vendors/new", data=data)
+    assert r.status_code == 302
+    vendor = db.session.scalar(select(Vendor).filter_by(name="Schemeless AI"))
+    assert vendor.website == "https://schemeless.example"

@@ -17,10 +17,14 @@ DATE_MESSAGE = "Enter a date as YYYY-MM-DD (for example 2025-03-01)."
 class CertificateFields(Form):
     """The evidence kind and the details printed on a certificate."""
 
+    # No kind is preselected: a default certificate kind made a policy upload ask for
+    # certificate dates.
     kind = SelectField(
         "What is it?",
-        choices=opts([(k, KIND_LABELS[k]) for k in EVIDENCE_KINDS]),
-        validators=[DataRequired()],
+        choices=opts(
+            [("", "Choose what the document is…")] + [(k, KIND_LABELS[k]) for k in EVIDENCE_KINDS]
+        ),
+        validators=[DataRequired("Say what the document is.")],
     )
     standard = StringField(
         "Standard (e.g. ISO/IEC 42001)", validators=[Optional(), Length(max=100)]

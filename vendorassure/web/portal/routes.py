@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ...catalog.qtypes import AnswerRejected, question_type
 from ...extensions import db
-from ...models import VENDOR_OPEN, Assessment, Evidence
+from ...models import CERTIFICATE_KINDS, VENDOR_OPEN, Assessment, Evidence
 from ...services import access, assessments, comments, evidence
 from ...services.errors import BadInput, MissingAnswers, ServiceError, StaleAnswer
 from ..helpers import opts, roles_required
@@ -138,6 +138,7 @@ def _render_form(
         delete_form=DeleteForm(prefix="del", formdata=None),
         editable=editable,
         kind_labels=KIND_LABELS,
+        certificate_kinds=CERTIFICATE_KINDS,
         show_if_json={q.key: q.show_if for q in assessment.questionnaire.questions if q.show_if},
         json=json,
     ), status
@@ -337,6 +338,42 @@ def _flash_form_errors(form):
         flash(f"{label}: {' '.join(errs)}", "error")
 
 
+def _place_field_errors(form, exc: ServiceError) -> None:
+    """Put a refused upload's field messages beside the fields they are about."""
+    for name, message in (exc.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            # File refusals carry their full sentence in the message ("The file is empty.").
+            field.errors = [*list(field.errors), exc.message if name == "file" else str(message)]
+    if not form.errors:
+        form.file.errors = [exc.message]
+
+
+def _ask_for_file_again(form) -> None:
+    """A browser never keeps a chosen file across a page load: say so beside the file field."""
+    if "file" not in form.errors:
+        form.file.errors = ["Choose the file again (browsers forget it when the page reloads)."]
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _form_errors_json(form, status: int):
+    fields = {name: " ".join(errs) for name, errs in form.errors.items()}
+    message = "The file was not uploaded: check the fields marked below."
+    return jsonify({"error": {"code": "invalid", "message": message, "fields": fields}}), status
+
+
+def _upload_refused(assessment, form, status: int):
+    """Answer a refused upload: field errors as JSON for the form's script (which keeps the
+    chosen file), or the page again with every other field kept and the errors beside them."""
+    if _wants_json():
+        return _form_errors_json(form, status)
+    _ask_for_file_again(form)
+    return _render_form(assessment, ev_form=form, status=status)
+
+
 @bp.post("/assessments/<int:assessment_id>/evidence")
 @roles_required("vendor")
 def evidence_upload(assessment_id: int):
@@ -345,8 +382,7 @@ def evidence_upload(assessment_id: int):
     form = EvidenceForm(prefix="ev")
     form.question_key.choices = _question_choices(assessment)
     if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _render_form(assessment, ev_form=form, status=422)
+        return _upload_refused(assessment, form, 422)
     upload = form.file.data
     try:
         ev = evidence.upload_evidence(
@@ -360,12 +396,15 @@ def evidence_upload(assessment_id: int):
             **form.metadata(),
         )
     except ServiceError as exc:
-        flash(f"Upload refused: {exc.message}", "error")
-        return _render_form(assessment, ev_form=form, status=exc.status)
+        _place_field_errors(form, exc)
+        return _upload_refused(assessment, form, exc.status)
     flash(f"Uploaded {ev.original_name}.", "success")
     for warning in evidence.certificate_warnings(ev):
         flash(warning, "warning")
-    return redirect(_answer_url(assessment, "#evidence"))
+    target = _answer_url(assessment, "#evidence")
+    if _wants_json():
+        return jsonify({"redirect": target}), 201
+    return redirect(target)
 
 
 @bp.post("/assessments/<int:assessment_id>/evidence/from-library")
@@ -444,6 +483,7 @@ def library():
     form = LibraryUploadForm(prefix="libup")
     status = 200
     if request.method == "POST":
+        status = 422
         if form.validate_on_submit():
             upload = form.file.data
             try:
@@ -456,19 +496,18 @@ def library():
                     **form.metadata(),
                 )
             except ServiceError as exc:
-                flash(f"Upload refused: {exc.message}", "error")
-                for name, message in exc.fields.items():
-                    if hasattr(form, name):
-                        getattr(form, name).errors = [*getattr(form, name).errors, message]
+                _place_field_errors(form, exc)
                 status = exc.status
             else:
                 flash(f"Added {ev.original_name} to your library.", "success")
                 for warning in evidence.certificate_warnings(ev):
                     flash(warning, "warning")
+                if _wants_json():
+                    return jsonify({"redirect": url_for("portal.library")}), 201
                 return redirect(url_for("portal.library"))
-        else:
-            _flash_form_errors(form)
-            status = 422
+        if _wants_json():
+            return _form_errors_json(form, status)
+        _ask_for_file_again(form)
     docs = evidence.library(vendor.id)
     return render_template(
         "portal/library.html",
@@ -479,6 +518,7 @@ def library():
         replace_form=ReplaceForm(prefix="rep", formdata=None),
         delete_form=DeleteForm(prefix="del", formdata=None),
         kind_labels=KIND_LABELS,
+        certificate_kinds=CERTIFICATE_KINDS,
     ), status
 
 
