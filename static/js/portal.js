@@ -10,6 +10,10 @@
   var urlTemplate = form.dataset.autosaveUrl;
   var storeKey = "va-drafts-" + form.dataset.assessment;
   var showIf = JSON.parse(document.getElementById("show-if").textContent || "{}");
+  // Questions on other pages: their visibility is what the server last said.
+  var serverVisible = {};
+  JSON.parse(document.getElementById("server-visible").textContent || "[]").forEach(function (k) { serverVisible[k] = true; });
+  var section = form.dataset.section;
   var timers = {};
 
   function drafts() { try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; } }
@@ -113,7 +117,7 @@
     el.insertBefore(div, el.querySelector(".thread"));
     div.focus();
   }
-  function updateProgress(p, missing, sections) {
+  function updateProgress(p, items, sections) {
     var bar = document.getElementById("progress-bar"), txt = document.getElementById("progress-text");
     if (bar) { bar.style.width = p.percent + "%"; bar.parentNode.setAttribute("aria-valuenow", p.percent); }
     if (txt) txt.textContent = p.answered_required + " of " + p.required + " required answered (" + p.percent + "%)";
@@ -121,21 +125,42 @@
       var c = document.querySelector('.count[data-section="' + s + '"]');
       if (c) { c.textContent = sections[s][0] + "/" + sections[s][1]; c.classList.toggle("done", sections[s][0] === sections[s][1]); }
     });
-    var boxEl = document.getElementById("missing-box");
-    if (boxEl && missing) {
-      boxEl.innerHTML = "";
-      if (missing.length === 0) { var p0 = document.createElement("p"); p0.id = "missing-none"; p0.textContent = "All required questions are answered."; boxEl.appendChild(p0); return; }
-      var p1 = document.createElement("p"); p1.innerHTML = "<strong></strong>";
-      p1.firstChild.textContent = missing.length + " question" + (missing.length === 1 ? " still needs" : "s still need") + " your answer or confirmation:";
-      var ul = document.createElement("ul"); ul.className = "missing-list"; ul.id = "missing-list";
-      missing.forEach(function (k) {
-        var li = document.createElement("li"), a = document.createElement("a"), legend = box(k) && box(k).querySelector("legend");
-        a.href = "#q-" + k; a.dataset.key = k;
-        a.textContent = legend ? legend.textContent.replace(/\s*\*\s*$/, "").replace(/\s+/g, " ").trim().slice(0, 95) : k;
-        li.appendChild(a); ul.appendChild(li);
-      });
-      boxEl.appendChild(p1); boxEl.appendChild(ul);
+    if (items) { renderSummary(items); renderMissingList(items); }
+  }
+  function link(item) {
+    var a = document.createElement("a");
+    a.href = item.url; a.dataset.key = item.key;
+    a.textContent = item.number + ". " + (item.text.length > 90 ? item.text.slice(0, 87) + "…" : item.text);
+    return a;
+  }
+  // The sticky summary under the questions: how much is missing, here and in all, and a link on.
+  function renderSummary(items) {
+    var el = document.getElementById("missing-summary"); if (!el) return;
+    var here = items.filter(function (m) { return m.section === section; });
+    el.innerHTML = "";
+    var strong = document.createElement("strong"); strong.id = "missing-count";
+    strong.textContent = items.length ? items.length + " still missing" : "Nothing missing";
+    el.appendChild(strong);
+    if (items.length && section !== "review") {
+      var span = document.createElement("span"); span.id = "missing-here"; span.textContent = here.length + " on this page";
+      el.appendChild(document.createTextNode(" · ")); el.appendChild(span);
     }
+    var next = (here.length ? here : items)[0];
+    var a = next ? link(next) : document.createElement("a");
+    if (next) a.textContent = "Next: " + next.number + ". " + (next.text.length > 40 ? next.text.slice(0, 37) + "…" : next.text);
+    else { a.href = form.action.split("?")[0] + "?s=review#submit"; a.textContent = "Review and submit"; }
+    a.id = "next-missing";
+    el.appendChild(document.createTextNode(" · ")); el.appendChild(a);
+  }
+  function renderMissingList(items) {
+    var boxEl = document.getElementById("missing-box"); if (!boxEl) return;
+    boxEl.innerHTML = "";
+    if (items.length === 0) { var p0 = document.createElement("p"); p0.id = "missing-none"; p0.textContent = "All required questions are answered."; boxEl.appendChild(p0); return; }
+    var p1 = document.createElement("p"); p1.innerHTML = "<strong></strong>";
+    p1.firstChild.textContent = items.length + " question" + (items.length === 1 ? " still needs" : "s still need") + " your answer or confirmation:";
+    var ul = document.createElement("ul"); ul.className = "missing-list"; ul.id = "missing-list";
+    items.forEach(function (m) { var li = document.createElement("li"); li.appendChild(link(m)); ul.appendChild(li); });
+    boxEl.appendChild(p1); boxEl.appendChild(ul);
   }
   function post(url, payload) {
     return fetch(url, {
@@ -150,7 +175,7 @@
     });
   }
   function afterSave(res) {
-    updateProgress(res.body.progress, res.body.missing, res.body.sections);
+    updateProgress(res.body.progress, res.body.missing_items, res.body.sections);
     applyVisible(res.body.visible);
   }
   function save(key) {
@@ -197,6 +222,7 @@
   }
   function applyVisible(list) {
     var visible = {}; list.forEach(function (k) { visible[k] = true; });
+    serverVisible = visible;
     Array.prototype.forEach.call(form.querySelectorAll(".question"), function (el) { el.hidden = !visible[el.dataset.key]; });
   }
   function evaluateShowIf() {
@@ -205,6 +231,7 @@
     Array.prototype.forEach.call(questions, function (el) {
       var key = el.dataset.key, conds = showIf[key], ok = true;
       (conds || []).forEach(function (c) {
+        if (!box(c.question)) { if (!serverVisible[key]) ok = false; return; } // parent on another page
         if (!visible[c.question]) { ok = false; return; }
         var v = valueOf(c.question);
         var vals = Array.isArray(v) ? v : (v == null ? [] : [v]);

@@ -7,7 +7,9 @@ import json
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
+from ...catalog.numbering import display_numbers, required_range
 from ...catalog.qtypes import AnswerRejected, question_type
 from ...extensions import db
 from ...models import CERTIFICATE_KINDS, VENDOR_OPEN, Assessment, Evidence
@@ -58,12 +60,16 @@ def _form_value(question, form):
         raise ValueError(exc.message) from None
 
 
+REVIEW = "review"  # the last page: evidence, what is missing, submit
+
+
 def _sections(assessment):
+    """The questionnaire's sections in order, each with its questions (empty ones left out)."""
     sections = assessment.questionnaire.sections or []
     by_key: dict[str, list] = {}
     for q in assessment.questionnaire.questions:
         by_key.setdefault(q.section, []).append(q)
-    ordered = [(s, by_key.get(s["key"], [])) for s in sections]
+    ordered = [(s, by_key[s["key"]]) for s in sections if by_key.get(s["key"])]
     known = {s["key"] for s in sections}
     ordered += [
         ({"key": k, "title": k.replace("_", " ").capitalize()}, qs)
@@ -73,11 +79,16 @@ def _sections(assessment):
     return ordered
 
 
+def _numbers(assessment) -> dict[str, str]:
+    return display_numbers(assessment.questionnaire.questions)
+
+
 def _question_choices(assessment, first_label="The assessment as a whole"):
+    numbers = _numbers(assessment)
     return opts(
         [("", first_label)]
         + [
-            (q.key, f"{q.order}. {q.text[:80]}")
+            (q.key, f"{numbers[q.key]}. {q.text[:80]}")
             for q in assessment.questionnaire.questions
             if q.evidence_kinds
         ]
@@ -97,55 +108,126 @@ def _library_choices(vendor_id):
     )
 
 
+def _section_counts(assessment, visible, missing) -> dict[str, list[int]]:
+    """Per section: [required answered, required shown]."""
+    counts: dict[str, list[int]] = {}
+    blocking = set(missing)
+    for q in assessment.questionnaire.questions:
+        if q.required and q.key in visible:
+            c = counts.setdefault(q.section, [0, 0])
+            c[1] += 1
+            c[0] += q.key not in blocking
+    return counts
+
+
+def _missing_items(assessment, missing, answers) -> list[dict]:
+    """What still blocks submitting, as the vendor reads it: number, text, its section's page."""
+    numbers = _numbers(assessment)
+    questions = {q.key: q for q in assessment.questionnaire.questions}
+    return [
+        {
+            "key": k,
+            "number": numbers[k],
+            "text": questions[k].text,
+            "section": questions[k].section,
+            "url": _answer_url(assessment, f"#q-{k}", questions[k].section),
+            "carried_forward": bool(answers.get(k) and answers[k].carried_forward),
+        }
+        for k in missing
+    ]
+
+
+def _current_section(assessment, sections, missing) -> str:
+    """The page asked for (?s=KEY), or the first section with something missing."""
+    wanted = request.args.get("s")
+    keys = [s["key"] for s, _ in sections]
+    if wanted:
+        if wanted != REVIEW and wanted not in keys:
+            raise NotFound("There is no such section in this questionnaire.")
+        return wanted
+    if assessment.status in VENDOR_OPEN and missing:
+        first = next(q.section for q in assessment.questionnaire.questions if q.key == missing[0])
+        return first
+    return keys[0] if keys else REVIEW
+
+
 def _render_form(
-    assessment, errors=None, conflicts=None, posted=None, missing=None, status=200, ev_form=None
+    assessment,
+    errors=None,
+    conflicts=None,
+    posted=None,
+    missing=None,
+    status=200,
+    ev_form=None,
+    section=None,
 ):
     answers = assessments.answer_map(assessment)
     visible = assessments.visible_keys(assessment, answers)
-    docs = db.session.scalars(
-        select(Evidence).filter_by(assessment_id=assessment.id).order_by(Evidence.id)
-    ).all()
-    if ev_form is None:
-        ev_form = EvidenceForm(prefix="ev", formdata=None)
-    ev_form.question_key.choices = _question_choices(assessment)
-    attach_form = LibraryAttachForm(prefix="lib", formdata=None)
-    attach_form.evidence_id.choices = _library_choices(assessment.vendor_id)
-    attach_form.question_key.choices = _question_choices(assessment)
     editable = assessment.status in VENDOR_OPEN
     missing = missing if missing is not None else assessments.missing_required(assessment, answers)
+    sections = _sections(assessment)
+    current = section or _current_section(assessment, sections, missing)
+    keys = [s["key"] for s, _ in sections] + [REVIEW]
+    index = keys.index(current)
     questions = {q.key: q for q in assessment.questionnaire.questions}
+    context = {}
+    if current == REVIEW:
+        docs = db.session.scalars(
+            select(Evidence).filter_by(assessment_id=assessment.id).order_by(Evidence.id)
+        ).all()
+        if ev_form is None:
+            ev_form = EvidenceForm(prefix="ev", formdata=None)
+        ev_form.question_key.choices = _question_choices(assessment)
+        attach_form = LibraryAttachForm(prefix="lib", formdata=None)
+        attach_form.evidence_id.choices = _library_choices(assessment.vendor_id)
+        attach_form.question_key.choices = _question_choices(assessment)
+        context = {
+            "evidence": docs,
+            "warnings": [w for e in docs for w in evidence.certificate_warnings(e)],
+            "ev_form": ev_form,
+            "attach_form": attach_form,
+            "replace_form": ReplaceForm(prefix="rep", formdata=None),
+            "submit_form": SubmitForm(prefix="sub", formdata=None),
+            "delete_form": DeleteForm(prefix="del", formdata=None),
+        }
+    at_least, up_to = required_range(assessment.questionnaire.questions)
     return render_template(
         "portal/assessment_answer.html",
         assessment=assessment,
-        sections=_sections(assessment),
+        sections=sections,
+        section_key=current,
+        section=next(((s, qs) for s, qs in sections if s["key"] == current), None),
+        previous_key=keys[index - 1] if index > 0 else None,
+        next_key=keys[index + 1] if index + 1 < len(keys) else None,
+        section_titles={s["key"]: s["title"] for s, _ in sections},
+        page_number=index + 1,
+        page_count=len(keys),
         answers=answers,
         visible=visible,
         progress=assessments.progress(assessment, answers),
-        missing=missing,
+        required_range=(at_least, up_to),
+        counts=_section_counts(assessment, visible, missing),
+        missing=_missing_items(assessment, missing, answers),
+        numbers=_numbers(assessment),
         questions=questions,
         unconfirmed=assessments.unconfirmed_keys(assessment, answers),
         threads=comments.threads(current_user, assessment),
         errors=errors or {},
         conflicts=conflicts or {},
         posted=posted,
-        evidence=docs,
-        warnings=[w for e in docs for w in evidence.certificate_warnings(e)],
-        ev_form=ev_form,
-        attach_form=attach_form,
-        replace_form=ReplaceForm(prefix="rep", formdata=None),
         confirm_form=ConfirmForm(prefix="conf", formdata=None),
-        submit_form=SubmitForm(prefix="sub", formdata=None),
-        delete_form=DeleteForm(prefix="del", formdata=None),
         editable=editable,
         kind_labels=KIND_LABELS,
         certificate_kinds=CERTIFICATE_KINDS,
         show_if_json={q.key: q.show_if for q in assessment.questionnaire.questions if q.show_if},
         json=json,
+        **context,
     ), status
 
 
-def _answer_url(assessment, anchor=""):
-    return url_for("portal.assessment_answer", assessment_id=assessment.id) + anchor
+def _answer_url(assessment, anchor="", section=None):
+    args = {"s": section} if section else {}
+    return url_for("portal.assessment_answer", assessment_id=assessment.id, **args) + anchor
 
 
 @bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"])
@@ -155,6 +237,7 @@ def assessment_answer(assessment_id: int):
     assessment = access.get_assessment(current_user, assessment_id)
     if request.method == "GET":
         return _render_form(assessment)
+    section = request.args.get("s")
     stored = assessments.answer_map(assessment)
     errors, conflicts, saved = {}, {}, 0
     for q in assessment.questionnaire.questions:
@@ -226,13 +309,18 @@ def assessment_answer(assessment_id: int):
             "error",
         )
         return _render_form(assessment, errors, conflicts, posted=request.form, status=422)
-    if saved or not notes:
+    # "Previous" and "Next" post the page too, so nothing typed without the script is lost.
+    goto = request.form.get("goto")
+    if saved or (not notes and not goto):
         notes.insert(
             0, f"Saved {saved} answer(s)." if saved else "Nothing changed since the last save."
         )
-    flash(" ".join(notes), "success")
+    if notes:
+        flash(" ".join(notes), "success")
+    if goto and goto in {s["key"] for s, _ in _sections(assessment)} | {REVIEW}:
+        return redirect(_answer_url(assessment, "", goto))
     anchor = f"#q-{confirm_key or thread_key}" if (confirm_key or thread_key) else ""
-    return redirect(_answer_url(assessment, anchor))
+    return redirect(_answer_url(assessment, anchor, section))
 
 
 @bp.post("/assessments/<int:assessment_id>/confirm")
@@ -295,17 +383,12 @@ def _state(assessment) -> dict:
     answers = assessments.answer_map(assessment)
     visible = assessments.visible_keys(assessment, answers)
     missing = assessments.missing_required(assessment, answers)
-    sections: dict[str, list[int]] = {}
-    for q in assessment.questionnaire.questions:
-        if q.required and q.key in visible:
-            counts = sections.setdefault(q.section, [0, 0])
-            counts[1] += 1
-            counts[0] += q.key not in missing
     return {
         "visible": sorted(visible),
         "progress": assessments.progress(assessment, answers),
         "missing": missing,
-        "sections": sections,
+        "missing_items": _missing_items(assessment, missing, answers),
+        "sections": _section_counts(assessment, visible, missing),
     }
 
 
@@ -371,7 +454,7 @@ def _upload_refused(assessment, form, status: int):
     if _wants_json():
         return _form_errors_json(form, status)
     _ask_for_file_again(form)
-    return _render_form(assessment, ev_form=form, status=status)
+    return _render_form(assessment, ev_form=form, status=status, section=REVIEW)
 
 
 @bp.post("/assessments/<int:assessment_id>/evidence")
@@ -401,7 +484,7 @@ def evidence_upload(assessment_id: int):
     flash(f"Uploaded {ev.original_name}.", "success")
     for warning in evidence.certificate_warnings(ev):
         flash(warning, "warning")
-    target = _answer_url(assessment, "#evidence")
+    target = _answer_url(assessment, "#evidence", REVIEW)
     if _wants_json():
         return jsonify({"redirect": target}), 201
     return redirect(target)
@@ -417,7 +500,7 @@ def evidence_attach(assessment_id: int):
     form.question_key.choices = _question_choices(assessment)
     if not form.validate_on_submit():
         _flash_form_errors(form)
-        return redirect(_answer_url(assessment, "#evidence"))
+        return redirect(_answer_url(assessment, "#evidence", REVIEW))
     try:
         source = access.get_evidence(current_user, int(form.evidence_id.data))
         ev = evidence.attach_from_library(
@@ -429,13 +512,14 @@ def evidence_attach(assessment_id: int):
         flash(f"Attached {ev.original_name} from your library.", "success")
         for warning in evidence.certificate_warnings(ev):
             flash(warning, "warning")
-    return redirect(_answer_url(assessment, "#evidence"))
+    return redirect(_answer_url(assessment, "#evidence", REVIEW))
 
 
 def _back_to(ev):
     if ev.assessment_id:
         return redirect(
-            url_for("portal.assessment_answer", assessment_id=ev.assessment_id) + "#evidence"
+            url_for("portal.assessment_answer", assessment_id=ev.assessment_id, s=REVIEW)
+            + "#evidence"
         )
     return redirect(url_for("portal.library"))
 
@@ -547,10 +631,10 @@ def assessment_submit(assessment_id: int):
         flash(
             f"Not submitted yet: {count} question{'s' if count != 1 else ''} still "
             f"need{'' if count != 1 else 's'} your answer or confirmation. "
-            "The list under “Review and submit” links to each one.",
+            "The list below links to each one.",
             "error",
         )
-        return _render_form(assessment, missing=exc.fields["missing"], status=422)
+        return _render_form(assessment, missing=exc.fields["missing"], status=422, section=REVIEW)
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("portal.assessment_answer", assessment_id=assessment.id))
