@@ -38,3 +38,13 @@ def required_range(questions: Sequence[Any]) -> tuple[int, int]:
     """(at least, up to): required questions always shown, and all required ones."""
     required = [q for q in questions if q.required]
     return sum(1 for q in required if not q.show_if), len(required)
+
+
+# A planning figure for invitations: about a minute and a half per question always shown
+# (reading the help, choosing, sometimes a comment); follow-ups come on top only if they apply.
+SECONDS_PER_QUESTION = 90
+
+
+def estimated_minutes(questions: Sequence[Any]) -> int:
+    """Minutes a vendor should plan for the questions every vendor sees."""
+    return round(sum(1 for q in questions if not q.show_if) * SECONDS_PER_QUESTION / 60)
