@@ -1,7 +1,15 @@
 """Forms of the vendor portal."""
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import EVIDENCE_KINDS
@@ -87,3 +95,14 @@ class SubmitForm(Form):
 
 class DeleteForm(Form):
     submit = SubmitField("Remove")
+
+
+class WorkbookUploadForm(Form):
+    file = FileField("Filled workbook (.xlsx)", validators=[FileRequired("Choose the workbook.")])
+    submit = SubmitField("Check the workbook")
+
+
+class WorkbookConfirmForm(Form):
+    # A signed, time-limited summary of the checked changes (services/answer_import.py).
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField("Save these answers")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -13,7 +14,7 @@ from ...catalog.numbering import display_numbers, required_range
 from ...catalog.qtypes import AnswerRejected, question_type
 from ...extensions import db
 from ...models import CERTIFICATE_KINDS, VENDOR_OPEN, Assessment, Evidence
-from ...services import access, assessments, comments, evidence
+from ...services import access, answer_import, assessments, comments, evidence
 from ...services.errors import BadInput, MissingAnswers, ServiceError, StaleAnswer
 from ..helpers import opts, roles_required
 from . import bp
@@ -26,6 +27,8 @@ from .forms import (
     LibraryUploadForm,
     ReplaceForm,
     SubmitForm,
+    WorkbookConfirmForm,
+    WorkbookUploadForm,
 )
 
 
@@ -640,3 +643,75 @@ def assessment_submit(assessment_id: int):
         return redirect(url_for("portal.assessment_answer", assessment_id=assessment.id))
     flash("Thank you — your answers were submitted to the risk team.", "success")
     return redirect(url_for("portal.index"))
+
+
+# --- offline answers in Excel (the vendor, or procurement on the vendor's behalf) ------------
+
+
+def _after_import(assessment):
+    if current_user.role == "vendor":
+        return redirect(_answer_url(assessment))
+    return redirect(url_for("procurement.vendor_detail", vendor_id=assessment.vendor_id))
+
+
+@bp.get("/assessments/<int:assessment_id>/workbook.xlsx")
+@roles_required("vendor", "procurement", "admin")
+def workbook_download(assessment_id: int):
+    """Download the assessment as a workbook to answer offline."""
+    assessment = access.get_assessment(current_user, assessment_id)
+    name, data = answer_import.answer_workbook(current_user, assessment)
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=name,
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/workbook", methods=["GET", "POST"])
+@roles_required("vendor", "procurement", "admin")
+def workbook_upload(assessment_id: int):
+    """Upload a filled workbook and see what it would change, before anything is saved."""
+    assessment = access.get_assessment(current_user, assessment_id)
+    form = WorkbookUploadForm(prefix="wb")
+    preview, status = None, 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                preview = answer_import.preview_import(
+                    current_user, assessment, upload.filename or "", upload.read()
+                )
+                status = 200 if preview.token or not preview.count("invalid") else 422
+            except ServiceError as exc:
+                _place_field_errors(form, exc)
+                status = exc.status
+    return render_template(
+        "portal/workbook_upload.html",
+        assessment=assessment,
+        form=form,
+        preview=preview,
+        confirm_form=WorkbookConfirmForm(
+            prefix="wbc", formdata=None, token=preview.token if preview else None
+        ),
+        on_behalf=current_user.role != "vendor",
+    ), status
+
+
+@bp.post("/assessments/<int:assessment_id>/workbook/confirm")
+@roles_required("vendor", "procurement", "admin")
+def workbook_confirm(assessment_id: int):
+    """Save the answers of a previewed workbook."""
+    assessment = access.get_assessment(current_user, assessment_id)
+    form = WorkbookConfirmForm(prefix="wbc")
+    if not form.validate_on_submit():
+        flash("The form expired; upload the workbook again.", "error")
+        return redirect(url_for("portal.workbook_upload", assessment_id=assessment.id))
+    try:
+        count = answer_import.apply_import(current_user, assessment, form.token.data)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("portal.workbook_upload", assessment_id=assessment.id))
+    flash(f"Saved {count} answer(s) from the workbook.", "success")
+    return _after_import(assessment)
