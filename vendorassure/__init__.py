@@ -85,6 +85,9 @@ def register_extensions(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", os.path.join(app.root_path, "translations")
     )
     babel.init_app(app, locale_selector=select_locale)
+    from . import i18n
+
+    i18n.register(app)
     migrate.init_app(
         app,
         db,

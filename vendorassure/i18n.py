@@ -35,3 +35,37 @@ def select_locale() -> str:
 def language_of(user) -> str:
     """The language to write to a user in (emails): their own choice, else English."""
     return normalise(getattr(user, "language", None)) or DEFAULT
+
+
+def register(app) -> None:
+    """Choose the language per request; the page language for <html lang>."""
+    from flask_babel import get_locale, refresh
+
+    # Flask-Babel caches the locale on the app context; where one context serves several
+    # requests (tests, embedded callers) each request must choose again.
+    app.before_request(refresh)
+
+    @app.context_processor
+    def _locale():
+        return {"current_locale": lambda: str(get_locale() or DEFAULT)}
+
+
+def N_(text: str) -> str:
+    """Mark a word for the message catalogs where it is translated later (`_(value|label)`)."""
+    return text
+
+
+# Words that reach the vendor through data rather than a template literal: status and
+# verification badges (the `label` filter), evidence kinds (questionnaires/vocabulary.yaml) and
+# the answer hints of the question types. Listed here so `make translations` extracts them.
+VOCABULARY = (
+    N_("Draft"), N_("Sent"), N_("In progress"), N_("Submitted"), N_("Under review"),
+    N_("Completed"), N_("Changes requested"), N_("Cancelled"),
+    N_("Pending"), N_("Accepted"), N_("Rejected"),
+    N_("Low"), N_("Medium"), N_("High"), N_("Critical"),
+    N_("ISO/IEC 42001 certificate"), N_("ISO/IEC 27001 certificate"),
+    N_("ISO/IEC 27701 certificate"), N_("SOC 2 Type II report"), N_("Policy or procedure"),
+    N_("Contract, data processing agreement or terms"), N_("Test, evaluation or red-team report"),
+    N_("Model or system card"), N_("Other document"),
+    N_("one option"), N_("any options"), N_("text"), N_("a number"), N_("a date"),
+)  # fmt: skip

@@ -116,3 +116,18 @@ def test_base_url_defaults_to_the_address_make_run_serves(env, url):
 def test_make_run_passes_the_port_to_the_app():
     makefile = (Path(__file__).parents[2] / "Makefile").read_text()
     assert "BIND=$(HOST):$(PORT)" in makefile
+
+
+def test_the_portal_speaks_the_browsers_language(app, make, client):
+    from tests.conftest import login
+
+    vendor = make.vendor()
+    a = make.assessment(vendor, "iso42001-ai-vendor-lite")
+    login(client, make.user("vendor", vendor=vendor))
+    de = client.get(f"/portal/assessments/{a.id}", headers={"Accept-Language": "de-CH,de;q=0.9"})
+    page = de.get_data(as_text=True)
+    assert '<html lang="de">' in page and "Abschnitt 1 von" in page and "Antworten speichern" in page
+    fr = client.get("/portal/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Vos évaluations" in fr and "Continuer à répondre" in fr
+    en = client.get("/portal/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "Your assessments" in en

@@ -6,6 +6,8 @@ import io
 import json
 
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -86,10 +88,10 @@ def _numbers(assessment) -> dict[str, str]:
     return display_numbers(assessment.questionnaire.questions)
 
 
-def _question_choices(assessment, first_label="The assessment as a whole"):
+def _question_choices(assessment, first_label=None):
     numbers = _numbers(assessment)
     return opts(
-        [("", first_label)]
+        [("", first_label or _("The assessment as a whole"))]
         + [
             (q.key, f"{numbers[q.key]}. {q.text[:80]}")
             for q in assessment.questionnaire.questions
@@ -290,7 +292,7 @@ def assessment_answer(assessment_id: int):
     if confirm_key and confirm_key not in errors and confirm_key not in conflicts:
         try:
             if assessments.confirm_carried_forward(current_user, assessment, [confirm_key]):
-                notes.append("Answer confirmed.")
+                notes.append(_("Answer confirmed."))
         except ServiceError as exc:
             errors[confirm_key] = exc.message
     # Every message typed in a thread is sent, whichever button was pressed.
@@ -303,12 +305,16 @@ def assessment_answer(assessment_id: int):
     for key, body in typed:
         try:
             comments.add_comment(current_user, assessment, key or None, body)
-            notes.append("Message sent to the risk team.")
+            notes.append(_("Message sent to the risk team."))
         except ServiceError as exc:
             errors[key or "thread"] = exc.message
     if errors or conflicts:
         flash(
-            f"Saved {saved} answer(s). {len(errors) + len(conflicts)} need your attention below.",
+            _(
+                "Saved %(saved)s answer(s). %(n)s need your attention below.",
+                saved=saved,
+                n=len(errors) + len(conflicts),
+            ),
             "error",
         )
         return _render_form(assessment, errors, conflicts, posted=request.form, status=422)
@@ -316,7 +322,10 @@ def assessment_answer(assessment_id: int):
     goto = request.form.get("goto")
     if saved or (not notes and not goto):
         notes.insert(
-            0, f"Saved {saved} answer(s)." if saved else "Nothing changed since the last save."
+            0,
+            _("Saved %(num)s answer(s).", num=saved)
+            if saved
+            else _("Nothing changed since the last save."),
         )
     if notes:
         flash(" ".join(notes), "success")
@@ -341,14 +350,14 @@ def answers_confirm(assessment_id: int):
         db.session.refresh(assessment)
         return jsonify({"confirmed": done, **_state(assessment)})
     if not ConfirmForm(prefix="conf").validate_on_submit():
-        flash("The form expired; reload and try again.", "error")
+        flash(_("The form expired; reload and try again."), "error")
         return redirect(_answer_url(assessment))
     try:
         done = assessments.confirm_carried_forward(current_user, assessment)
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Confirmed {len(done)} carried-forward answer(s).", "success")
+        flash(_("Confirmed %(num)s carried-forward answer(s).", num=len(done)), "success")
     return redirect(_answer_url(assessment))
 
 
@@ -438,7 +447,7 @@ def _place_field_errors(form, exc: ServiceError) -> None:
 def _ask_for_file_again(form) -> None:
     """A browser never keeps a chosen file across a page load: say so beside the file field."""
     if "file" not in form.errors:
-        form.file.errors = ["Choose the file again (browsers forget it when the page reloads)."]
+        form.file.errors = [_("Choose the file again (browsers forget it when the page reloads).")]
 
 
 def _wants_json() -> bool:
@@ -447,7 +456,7 @@ def _wants_json() -> bool:
 
 def _form_errors_json(form, status: int):
     fields = {name: " ".join(errs) for name, errs in form.errors.items()}
-    message = "The file was not uploaded: check the fields marked below."
+    message = _("The file was not uploaded: check the fields marked below.")
     return jsonify({"error": {"code": "invalid", "message": message, "fields": fields}}), status
 
 
@@ -484,7 +493,7 @@ def evidence_upload(assessment_id: int):
     except ServiceError as exc:
         _place_field_errors(form, exc)
         return _upload_refused(assessment, form, exc.status)
-    flash(f"Uploaded {ev.original_name}.", "success")
+    flash(_("Uploaded %(name)s.", name=ev.original_name), "success")
     for warning in evidence.certificate_warnings(ev):
         flash(warning, "warning")
     target = _answer_url(assessment, "#evidence", REVIEW)
@@ -510,9 +519,9 @@ def evidence_attach(assessment_id: int):
             current_user, assessment, source, form.question_key.data or None
         )
     except (ServiceError, ValueError) as exc:
-        flash(getattr(exc, "message", "Choose a document."), "error")
+        flash(getattr(exc, "message", _("Choose a document.")), "error")
     else:
-        flash(f"Attached {ev.original_name} from your library.", "success")
+        flash(_("Attached %(name)s from your library.", name=ev.original_name), "success")
         for warning in evidence.certificate_warnings(ev):
             flash(warning, "warning")
     return redirect(_answer_url(assessment, "#evidence", REVIEW))
@@ -541,9 +550,9 @@ def evidence_replace(evidence_id: int):
     try:
         evidence.replace_evidence(current_user, ev, upload.filename or "", upload.read())
     except ServiceError as exc:
-        flash(f"Replacement refused: {exc.message}", "error")
+        flash(_("Replacement refused: %(reason)s", reason=exc.message), "error")
     else:
-        flash(f"Replaced {old} with {ev.original_name}.", "success")
+        flash(_("Replaced %(old)s with %(new)s.", old=old, new=ev.original_name), "success")
     return _back_to(ev)
 
 
@@ -556,7 +565,7 @@ def evidence_delete(evidence_id: int):
     if DeleteForm(prefix="del").validate_on_submit():
         try:
             evidence.delete_evidence(current_user, ev)
-            flash("File removed.", "success")
+            flash(_("File removed."), "success")
         except ServiceError as exc:
             flash(exc.message, "error")
     return target
@@ -586,7 +595,7 @@ def library():
                 _place_field_errors(form, exc)
                 status = exc.status
             else:
-                flash(f"Added {ev.original_name} to your library.", "success")
+                flash(_("Added %(name)s to your library.", name=ev.original_name), "success")
                 for warning in evidence.certificate_warnings(ev):
                     flash(warning, "warning")
                 if _wants_json():
@@ -624,7 +633,7 @@ def assessment_submit(assessment_id: int):
     """Submit the answers; refuse with the list of what is missing."""
     assessment = access.get_assessment(current_user, assessment_id)
     if not SubmitForm(prefix="sub").validate_on_submit():
-        flash("The form expired; reload and try again.", "error")
+        flash(_("The form expired; reload and try again."), "error")
         return redirect(url_for("portal.assessment_answer", assessment_id=assessment.id))
     try:
         assessments.submit_assessment(current_user, assessment)
@@ -632,16 +641,20 @@ def assessment_submit(assessment_id: int):
         db.session.refresh(assessment)
         count = len(exc.fields["missing"])
         flash(
-            f"Not submitted yet: {count} question{'s' if count != 1 else ''} still "
-            f"need{'' if count != 1 else 's'} your answer or confirmation. "
-            "The list below links to each one.",
+            ngettext(
+                "Not submitted yet: %(num)s question still needs your answer or confirmation. "
+                "The list below links to each one.",
+                "Not submitted yet: %(num)s questions still need your answer or confirmation. "
+                "The list below links to each one.",
+                count,
+            ),
             "error",
         )
         return _render_form(assessment, missing=exc.fields["missing"], status=422, section=REVIEW)
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("portal.assessment_answer", assessment_id=assessment.id))
-    flash("Thank you — your answers were submitted to the risk team.", "success")
+    flash(_("Thank you — your answers were submitted to the risk team."), "success")
     return redirect(url_for("portal.index"))
 
 
@@ -706,12 +719,12 @@ def workbook_confirm(assessment_id: int):
     assessment = access.get_assessment(current_user, assessment_id)
     form = WorkbookConfirmForm(prefix="wbc")
     if not form.validate_on_submit():
-        flash("The form expired; upload the workbook again.", "error")
+        flash(_("The form expired; upload the workbook again."), "error")
         return redirect(url_for("portal.workbook_upload", assessment_id=assessment.id))
     try:
         count = answer_import.apply_import(current_user, assessment, form.token.data)
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("portal.workbook_upload", assessment_id=assessment.id))
-    flash(f"Saved {count} answer(s) from the workbook.", "success")
+    flash(_("Saved %(num)s answer(s) from the workbook.", num=count), "success")
     return _after_import(assessment)
