@@ -32,6 +32,20 @@ def select_locale() -> str:
     return DEFAULT
 
 
+def check_language(code) -> str | None:
+    """A contact's language as given by a form or the API: "" or None (the browser's), or a code
+    of LANGUAGES; anything else is refused with a field message."""
+    from .services.errors import InvalidValues
+
+    if code in (None, ""):
+        return None
+    if not isinstance(code, str) or code not in LANGUAGES:
+        raise InvalidValues(
+            f"Language must be one of: {', '.join(LANGUAGES)}.", {"language": "Unknown language."}
+        )
+    return code
+
+
 def language_of(user) -> str:
     """The language to write to a user in (emails): their own choice, else English."""
     return normalise(getattr(user, "language", None)) or DEFAULT
@@ -47,7 +61,38 @@ def register(app) -> None:
 
     @app.context_processor
     def _locale():
-        return {"current_locale": lambda: str(get_locale() or DEFAULT)}
+        return {
+            "current_locale": lambda: str(get_locale() or DEFAULT),
+            "localized": localized,
+            "option_label": option_label,
+        }
+
+
+def _current() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or DEFAULT)
+
+
+def _translations(obj) -> dict:
+    found = obj.get("translations") if isinstance(obj, dict) else getattr(obj, "translations", None)
+    return found if isinstance(found, dict) else {}
+
+
+def localized(obj, field: str, lang: str | None = None) -> str:
+    """A question's or section's FIELD in the reader's language, English when not translated."""
+    lang = lang or _current()
+    english = obj.get(field) if isinstance(obj, dict) else getattr(obj, field, "")
+    if lang == DEFAULT:
+        return english or ""
+    return _translations(obj).get(lang, {}).get(field) or english or ""
+
+
+def option_label(question, option: dict, lang: str | None = None) -> str:
+    """An option's label in the reader's language, English when not translated."""
+    lang = lang or _current()
+    labels = _translations(question).get(lang, {}).get("options", {}) if lang != DEFAULT else {}
+    return labels.get(str(option.get("value"))) or option.get("label", "")
 
 
 def N_(text: str) -> str:

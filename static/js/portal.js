@@ -127,8 +127,10 @@
     if (bar) { bar.style.width = p.percent + "%"; bar.parentNode.setAttribute("aria-valuenow", p.percent); }
     if (txt) txt.textContent = t("progress", { done: p.answered_required, total: p.required, percent: p.percent });
     Object.keys(sections || {}).forEach(function (s) {
-      var c = document.querySelector('.count[data-section="' + s + '"]');
-      if (c) { c.textContent = sections[s][0] + "/" + sections[s][1]; c.classList.toggle("done", sections[s][0] === sections[s][1]); }
+      // The section list is on the page twice (side bar and phone drawer): update both.
+      Array.prototype.forEach.call(document.querySelectorAll('.count[data-section="' + s + '"]'), function (c) {
+        c.textContent = sections[s][0] + "/" + sections[s][1]; c.classList.toggle("done", sections[s][0] === sections[s][1]);
+      });
     });
     if (items) { renderSummary(items); renderMissingList(items); }
   }

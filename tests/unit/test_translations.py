@@ -90,9 +90,7 @@ def _visible_text(source: str) -> list[str]:
 
 
 def test_no_portal_or_email_template_has_text_outside_the_translation_markers():
-    problems = {
-        str(p.relative_to(ROOT)): _visible_text(p.read_text()) for p in VENDOR_TEMPLATES
-    }
+    problems = {str(p.relative_to(ROOT)): _visible_text(p.read_text()) for p in VENDOR_TEMPLATES}
     assert {k: v for k, v in problems.items() if v} == {}
 
 

@@ -126,7 +126,9 @@ def test_the_portal_speaks_the_browsers_language(app, make, client):
     login(client, make.user("vendor", vendor=vendor))
     de = client.get(f"/portal/assessments/{a.id}", headers={"Accept-Language": "de-CH,de;q=0.9"})
     page = de.get_data(as_text=True)
-    assert '<html lang="de">' in page and "Abschnitt 1 von" in page and "Antworten speichern" in page
+    assert (
+        '<html lang="de">' in page and "Abschnitt 1 von" in page and "Antworten speichern" in page
+    )
     fr = client.get("/portal/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Vos évaluations" in fr and "Continuer à répondre" in fr
     en = client.get("/portal/", headers={"Accept-Language": "ja"}).get_data(as_text=True)

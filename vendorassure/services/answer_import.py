@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..catalog.numbering import display_numbers
 from ..catalog.qtypes import AnswerRejected, question_type
 from ..extensions import db
+from ..i18n import LANGUAGES, localized, option_label
 from ..models import Answer, Assessment, Question
 from ..reports.answer_workbook import SheetRow, build_answer_workbook, parse_answer_workbook
 from . import audit
@@ -51,7 +52,7 @@ class Preview:
 
 
 def _labels(question) -> dict[str, str]:
-    return {o["value"]: o["label"] for o in question.options or []}
+    return {o["value"]: option_label(question, o) for o in question.options or []}
 
 
 def shown(question, value, na=False, na_reason="") -> str:
@@ -84,7 +85,7 @@ def _how(question) -> str:
     qt = question_type(question.type)
     if qt.has_options and qt.multiple:
         return _("One or more of these, separated by “;”: %(options)s",
-                 options="; ".join(o["label"] for o in question.options or []))  # fmt: skip
+                 options="; ".join(option_label(question, o) for o in question.options or []))  # fmt: skip
     if qt.has_options:
         return _("Choose from the drop-down list")
     return {"number": _("A number"), "date": _("A date (YYYY-MM-DD)")}.get(qt.widget, _("Text"))
@@ -96,7 +97,7 @@ def answer_workbook(actor, assessment: Assessment) -> tuple[str, bytes]:
     questions = assessment.questionnaire.questions
     numbers = display_numbers(questions)
     by_key = {q.key: q for q in questions}
-    titles = {s["key"]: s["title"] for s in assessment.questionnaire.sections or []}
+    titles = {s["key"]: localized(s, "title") for s in assessment.questionnaire.sections or []}
     answers = answer_map(assessment)
     rows = []
     for q in questions:
@@ -108,11 +109,11 @@ def answer_workbook(actor, assessment: Assessment) -> tuple[str, bytes]:
                 key=q.key,
                 number=numbers[q.key],
                 section=titles.get(q.section, q.section),
-                text=q.text,
+                text=localized(q, "text"),
                 how=_how(q),
                 condition=_condition(q, numbers, by_key),
                 required=bool(q.required),
-                labels=[o["label"] for o in q.options or []] if qt.has_options else [],
+                labels=[option_label(q, o) for o in q.options or []] if qt.has_options else [],
                 multiple=qt.multiple,
                 allows_na=bool(q.allows_na),
                 answer=value if isinstance(value, (int, float)) else shown(q, value),
@@ -165,7 +166,8 @@ def _value_from_cell(question, cell):
     if qt.has_options:
         by_text = {}
         for o in question.options or []:
-            by_text[str(o["label"]).strip().lower()] = o["value"]
+            for lang in LANGUAGES:  # its label in any language, or the value itself
+                by_text[str(option_label(question, o, lang)).strip().lower()] = o["value"]
             by_text[str(o["value"]).strip().lower()] = o["value"]
         parts = (
             [p.strip() for p in str(cell).replace("\n", ";").split(";")]
@@ -179,7 +181,9 @@ def _value_from_cell(question, cell):
                     _(
                         "“%(text)s” is not one of the options: %(options)s",
                         text=part[:80],
-                        options="; ".join(o["label"] for o in question.options or []),
+                        options="; ".join(
+                            option_label(question, o) for o in question.options or []
+                        ),
                     ),  # fmt: skip
                     "Not an option.",
                 )
@@ -248,16 +252,16 @@ def preview_import(actor, assessment: Assessment, filename: str, data: bytes) ->
             value = None if p.na else _value_from_cell(q, p.answer)
             value = validate_value(q, value, p.na, p.na_reason)
         except AnswerRejected as exc:
-            rows.append(DiffRow(p.row, numbers[q.key], q.key, q.text, "invalid", before,
+            rows.append(DiffRow(p.row, numbers[q.key], q.key, localized(q, "text"), "invalid", before,
                                 str(p.answer or ""), exc.message))  # fmt: skip
             continue
         except ServiceError as exc:
             reason = _("Say why it does not apply.") if p.na else exc.message
-            rows.append(DiffRow(p.row, numbers[q.key], q.key, q.text, "invalid", before,
+            rows.append(DiffRow(p.row, numbers[q.key], q.key, localized(q, "text"), "invalid", before,
                                 str(p.answer or ""), reason))  # fmt: skip
             continue
         if len(p.comment) > 5000:
-            rows.append(DiffRow(p.row, numbers[q.key], q.key, q.text, "invalid", before, "",
+            rows.append(DiffRow(p.row, numbers[q.key], q.key, localized(q, "text"), "invalid", before, "",
                                 _("The comment is longer than 5000 characters.")))  # fmt: skip
             continue
         after = shown(q, value, p.na, p.na_reason)
@@ -268,10 +272,16 @@ def preview_import(actor, assessment: Assessment, filename: str, data: bytes) ->
                 and (a.comment or "") == p.comment)
         )  # fmt: skip
         if same:
-            rows.append(DiffRow(p.row, numbers[q.key], q.key, q.text, "unchanged", before, after))
+            rows.append(
+                DiffRow(
+                    p.row, numbers[q.key], q.key, localized(q, "text"), "unchanged", before, after
+                )
+            )
             continue
         status = "new" if a is None or (a.value in (None, "", []) and not a.na) else "changed"
-        rows.append(DiffRow(p.row, numbers[q.key], q.key, q.text, status, before, after))
+        rows.append(
+            DiffRow(p.row, numbers[q.key], q.key, localized(q, "text"), status, before, after)
+        )
         changes.append([q.key, value, p.na, p.na_reason, p.comment, a.lock_version if a else 0])
     token = None
     if changes and not any(r.status == "invalid" for r in rows):

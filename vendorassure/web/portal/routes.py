@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 from ...catalog.numbering import display_numbers, required_range
 from ...catalog.qtypes import AnswerRejected, question_type
 from ...extensions import db
+from ...i18n import localized
 from ...models import CERTIFICATE_KINDS, VENDOR_OPEN, Assessment, Evidence
 from ...services import access, answer_import, assessments, comments, evidence
 from ...services.errors import BadInput, MissingAnswers, ServiceError, StaleAnswer
@@ -133,7 +134,7 @@ def _missing_items(assessment, missing, answers) -> list[dict]:
         {
             "key": k,
             "number": numbers[k],
-            "text": questions[k].text,
+            "text": localized(questions[k], "text"),
             "section": questions[k].section,
             "url": _answer_url(assessment, f"#q-{k}", questions[k].section),
             "carried_forward": bool(answers.get(k) and answers[k].carried_forward),
@@ -204,7 +205,7 @@ def _render_form(
         section=next(((s, qs) for s, qs in sections if s["key"] == current), None),
         previous_key=keys[index - 1] if index > 0 else None,
         next_key=keys[index + 1] if index + 1 < len(keys) else None,
-        section_titles={s["key"]: s["title"] for s, _ in sections},
+        section_titles={s["key"]: localized(s, "title") for s, _ in sections},
         page_number=index + 1,
         page_count=len(keys),
         answers=answers,
