@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve worker venv setup test test-sqlite test-pg test-fast test-cluster fuzz lint format bench bench-web clean
+.PHONY: translations run serve worker venv setup test test-sqlite test-pg test-fast test-cluster fuzz lint format bench bench-web clean
 
 venv: $(VENV)/.installed
 
@@ -54,6 +54,15 @@ test-fast: venv
 FUZZ_EXAMPLES ?= 10
 fuzz: venv
 	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
+
+# Message catalogs (docs/OPERATIONS.md, "Languages"): extract the marked strings, merge them into
+# the German and French catalogs, compile. The compiled .mo files are committed with the .po.
+translations: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k ngettext:1,2 \
+	  --no-location --omit-header --sort-output -o vendorassure/translations/messages.pot .
+	$(BIN)/pybabel update -i vendorassure/translations/messages.pot -d vendorassure/translations \
+	  --no-location --ignore-obsolete
+	$(BIN)/pybabel compile -d vendorassure/translations
 
 lint: venv
 	$(BIN)/ruff check .

@@ -56,3 +56,12 @@ def answers_payloads(assessment, best: bool = True):
         given[q.key] = AnswerIn(question=q.key, value=value)
         out.append((q.key, value))
     return out
+
+
+def portal_pages(client, assessment) -> str:
+    """The HTML of every section page of an assessment in the vendor portal, joined."""
+    sections = list(dict.fromkeys(q.section for q in assessment.questionnaire.questions))
+    return "".join(
+        client.get(f"/portal/assessments/{assessment.id}?s={s}").get_data(as_text=True)
+        for s in sections
+    )

@@ -77,9 +77,17 @@ def register_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models, ratelimit  # noqa: F401  (tables on the metadata; database:// storage)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import select_locale
 
     db.init_app(app)
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", os.path.join(app.root_path, "translations")
+    )
+    babel.init_app(app, locale_selector=select_locale)
+    from . import i18n
+
+    i18n.register(app)
     migrate.init_app(
         app,
         db,

@@ -60,6 +60,28 @@ def hsts_header(config) -> str | None:
     return value
 
 
+def served_url(env) -> str:
+    """The address `make run` / `python app.py` serve on (BIND=host:port, else HOST and PORT),
+    so links in emails point at the running app when BASE_URL is not set."""
+    bind = (env.get("BIND") or "").strip()
+    if bind and not bind.startswith(("unix:", "fd:")) and ":" in bind:
+        host, port = bind.rsplit(":", 1)
+    else:
+        host, port = env.get("HOST") or "127.0.0.1", env.get("PORT") or "5000"
+    host = host.strip("[]") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104  (listening everywhere: loopback answers)
+        host = "127.0.0.1"
+    return f"http://{host}:{int(port)}"
+
+
+def logo_url(value: str | None) -> str:
+    """An organisation logo address for emails: empty, or an http(s) URL."""
+    value = (value or "").strip()
+    if value and not value.lower().startswith(("https://", "http://")):
+        raise ValueError("ORGANISATION_LOGO_URL must be an http:// or https:// address.")
+    return value
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -140,7 +162,10 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_FROM": env.get("MAIL_FROM") or "VendorAssure <no-reply@vendorassure.local>",
-        "BASE_URL": (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": (env.get("BASE_URL") or served_url(env)).rstrip("/"),
+        # The buyer's logo in emails (an http(s) image address); its name, ORGANISATION_NAME, is
+        # read with the review settings below.
+        "ORGANISATION_LOGO_URL": logo_url(env.get("ORGANISATION_LOGO_URL")),
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB") or 25),
         "INVITATION_TTL_DAYS": int(env.get("INVITATION_TTL_DAYS") or 14),
         "REMINDER_DAYS_BEFORE": int(env.get("REMINDER_DAYS_BEFORE") or 3),

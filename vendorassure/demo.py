@@ -149,7 +149,7 @@ def seed() -> tuple[bool, list[str]]:
     with os.fdopen(fd, "w") as handle:
         handle.writelines(f"{role:12} {email:36} {password}\n" for role, email, password in creds)
     lines = [
-        f"Demo data created. Sign in at http://127.0.0.1:5000 with (shown once; also in {path}):"
+        f"Demo data created. Sign in at {current_app.config['BASE_URL']} with (shown once; also in {path}):"
     ]
     lines += [f"  {role:12} {email:36} {password}" for role, email, password in creds]
     return True, lines

@@ -79,3 +79,23 @@ def sign_in(page, email: str, password: str) -> None:
 
 def sign_out(page) -> None:
     page.click("text=Sign out")
+
+
+def show_question(page, key: str) -> None:
+    """Page on through the questionnaire's sections ("Next") until question KEY is on screen."""
+    for _ in range(40):
+        if page.locator(f"#q-{key}").count():
+            return
+        page.click("#next-section")
+        page.wait_for_load_state()
+    raise AssertionError(f"question {key} is on no section page")
+
+
+def open_review(page) -> None:
+    """Page on to the last page: evidence, the missing list and the submit button."""
+    for _ in range(40):
+        if page.locator("#submit").count():
+            return
+        page.click("#next-section")
+        page.wait_for_load_state()
+    raise AssertionError("no review page")

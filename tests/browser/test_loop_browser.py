@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import sign_in, sign_out
+from tests.browser.conftest import open_review, show_question, sign_in, sign_out
 from tests.conftest import PASSWORD
 from tests.helpers import PDF, choose
 
@@ -69,6 +69,7 @@ def test_whole_loop_in_the_browser(app, make, page, shot, tmp_path):
         if q.key not in visible_questions(defs, given):
             continue
         value = choose(q, best=True)
+        show_question(page, q.key)
         box = page.locator(f"#q-{q.key}")
         if q.options:
             for v in value if isinstance(value, list) else [value]:
@@ -78,9 +79,11 @@ def test_whole_loop_in_the_browser(app, make, page, shot, tmp_path):
         expect(box.locator(".save-state")).to_contain_text("Saved", timeout=10000)
         given[q.key] = AnswerIn(question=q.key, value=value)
         first_key = first_key or q.key
-    page.reload()
+    page.goto(f"/portal/assessments/{assessment.id}")  # nothing missing: the first section
     first = choose(defs[0], True)
     expect(page.locator(f"#q-{first_key} input[value='{first}']")).to_be_checked()
+    expect(page.locator("#missing-count")).to_have_text("Nothing missing")
+    open_review(page)
     expect(page.locator("#missing-none")).to_be_visible()
 
     cert = tmp_path / "iso42001-certificate.pdf"

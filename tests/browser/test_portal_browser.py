@@ -4,6 +4,7 @@ an expired session, a conflict between two colleagues, and carried-forward answe
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, open_review, show_question, sign_in
 from tests.conftest import PASSWORD
 from tests.helpers import PDF, answer_all
 from vendorassure.extensions import db
@@ -89,6 +90,7 @@ def test_invited_vendor_answers_uploads_and_sees_what_is_missing(app, make, page
     _saved(page, "iso42001_certificate_details")
 
     # N/A needs a reason before it saves.
+    show_question(page, "privacy_impact_assessment")
     na = page.locator("#q-privacy_impact_assessment")
     na.locator("input.na-toggle").check()
     expect(na.locator(".na-reason")).to_be_visible()
@@ -97,14 +99,13 @@ def test_invited_vendor_answers_uploads_and_sees_what_is_missing(app, make, page
         "The product processes no personal data."
     )
     _saved(page, "privacy_impact_assessment")
-    page.locator("#q-iso42001_certified").scroll_into_view_if_needed()
-    _view(page, "p03a-conditional-question-shown")
     na.evaluate("el => el.scrollIntoView({block: 'center'})")
     _view(page, "p03b-na-with-reason")
     stored = _stored(a.id, "privacy_impact_assessment")
     assert stored.na and stored.na_reason == "The product processes no personal data."
 
     # Evidence with full certificate details, attached to the question.
+    open_review(page)
     cert = tmp_path / "iso42001-certificate.pdf"
     cert.write_bytes(PDF)
     page.set_input_files("input[name=ev-file]", str(cert))
@@ -135,6 +136,8 @@ def test_invited_vendor_answers_uploads_and_sees_what_is_missing(app, make, page
     target = missing.first.get_attribute("href")
     missing.first.click()
     assert page.url.endswith(target)
+    expect(page.locator("#missing-here")).to_be_visible()
+    open_review(page)
     page.click("#submit-btn")
     expect(page.locator(".flash-error")).to_contain_text("still need your answer or confirmation")
     expect(page.locator("#missing-list")).to_be_visible()
@@ -149,6 +152,7 @@ def test_expired_session_keeps_the_typed_answer(app, make, page, base_url):
     user = make.user("vendor", vendor=vendor)
     sign_in(page, user.email, PASSWORD)
     page.goto(f"/portal/assessments/{a.id}")
+    show_question(page, "uses_third_party_models")
     page.check("#q-uses_third_party_models input[value=yes]")
     _saved(page, "uses_third_party_models")
     box = page.locator("#q-foundation_model_providers")
@@ -166,7 +170,7 @@ def test_expired_session_keeps_the_typed_answer(app, make, page, base_url):
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base_url}/portal/assessments/{a.id}")
+    expect(page).to_have_url(re.compile(rf"{base_url}/portal/assessments/{a.id}\?s=\w+$"))
     expect(box.locator("[name=q__foundation_model_providers]")).to_have_value(
         "OpenAI GPT-4o via Azure, EU region"
     )
@@ -242,6 +246,8 @@ def test_carried_forward_answers_are_marked_and_confirmed(app, make, page, shot)
     page.click("#confirm-all")
     expect(page.locator(".flash-success")).to_contain_text("Confirmed")
     expect(page.locator(".cf-chip")).to_have_count(0)
+    expect(page.locator("#missing-count")).to_have_text("Nothing missing")
+    open_review(page)
     expect(page.locator("#missing-none")).to_be_visible()
     # A certificate kept in the library is attached in one click.
     page.select_option("select[name=lib-question_key]", "iso27001_certified")
@@ -266,6 +272,7 @@ def test_the_form_works_without_javascript(app, make, browser, base_url):
     page = context.new_page()
     sign_in(page, user.email, PASSWORD)
     page.goto(f"/portal/assessments/{a.id}")
+    show_question(page, "uses_third_party_models")  # "Next" posts the page without the script
     page.check("#q-uses_third_party_models input[value=yes]")
     expect(page.locator("#q-foundation_model_providers")).to_be_hidden()  # shown after saving
     page.click("#save-all")
@@ -289,6 +296,7 @@ def test_answers_from_the_short_questionnaire_are_suggested_in_the_full_one(app,
 
     sign_in(page, user.email, PASSWORD)
     page.goto(f"/portal/assessments/{full.id}")
+    show_question(page, "ai_policy")
     card = page.locator("#q-ai_policy")
     expect(card.locator(".cf-chip")).to_have_text(
         "suggested from another questionnaire — please confirm"
@@ -300,3 +308,54 @@ def test_answers_from_the_short_questionnaire_are_suggested_in_the_full_one(app,
     expect(card.locator(".cf-chip")).to_have_count(0)
     confirmed = _stored(full.id, "ai_policy")
     assert not confirmed.carried_forward and confirmed.reused_from["question"] == "ai_policy"
+
+
+def test_na_clears_the_option_and_a_refused_upload_keeps_the_chosen_file(app, make, page, tmp_path):
+    vendor = make.vendor()
+    a = make.assessment(vendor, FULL)
+    user = make.user("vendor", vendor=vendor)
+    sign_in(page, user.email, PASSWORD)
+    page.goto(f"/portal/assessments/{a.id}")
+    q = next(q for q in a.questionnaire.questions if q.allows_na and q.options and not q.show_if)
+    show_question(page, q.key)
+    box = page.locator(f"#q-{q.key}")
+    option = box.locator(f"input[name=q__{q.key}]").first
+    option.check()
+    _saved(page, q.key)
+    box.locator("input.na-toggle").check()
+    expect(option).not_to_be_checked()  # N/A and an answer exclude each other
+    expect(box.locator(".na-reason")).to_be_visible()
+    box.locator(f"input[name=na_reason__{q.key}]").fill("Not part of our service.")
+    _saved(page, q.key)
+    stored = _stored(a.id, q.key)
+    assert stored.na and stored.value is None
+    option.check()
+    expect(box.locator("input.na-toggle")).not_to_be_checked()
+    expect(box.locator(".na-reason")).to_be_hidden()
+
+    # A policy needs no certificate details: they are hidden for it.
+    open_review(page)
+    cert = tmp_path / "certificate.pdf"
+    cert.write_bytes(PDF)
+    form = page.locator("#evidence-form")
+    expect(form.locator(".cert-details")).to_be_visible()
+    page.select_option("select[name=ev-kind]", "policy")
+    expect(form.locator(".cert-details")).to_be_hidden()
+    # A refused certificate upload keeps the chosen file and says what to fix beside the field.
+    page.select_option("select[name=ev-kind]", "iso42001_certificate")
+    page.set_input_files("input[name=ev-file]", str(cert))
+    page.fill("input[name=ev-edition]", "2023")
+    page.fill("input[name=ev-accreditation_body]", "UKAS")
+    page.fill("input[name=ev-issued_on]", "2025-03-01")
+    page.fill("input[name=ev-expires_on]", "2024-01-01")
+    page.click("#evidence-form button[type=submit]")
+    expect(page.locator("#ev-expires_on-err")).to_have_text("Must be after the issue date.")
+    expect(page.locator("#ev-error-summary")).to_be_focused()
+    assert page.locator("input[name=ev-file]").evaluate("el => el.files.length") == 1
+    expect(page.locator("input[name=ev-edition]")).to_have_value("2023")
+    page.locator("#ev-expires_on").scroll_into_view_if_needed()
+    _view(page, "p12-upload-error-beside-field")
+    page.fill("input[name=ev-expires_on]", (date.today() + timedelta(days=400)).isoformat())
+    page.click("#evidence-form button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("Uploaded certificate.pdf")
+    expect(page.locator("#evidence-table")).to_contain_text("certificate.pdf")

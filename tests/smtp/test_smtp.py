@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from datetime import date, timedelta
 from email import message_from_bytes
+from email.policy import default as default_policy
 
 import pytest
 
@@ -66,10 +67,11 @@ def test_invitation_arrives_over_smtp_and_its_link_works(app, make, smtp_server)
     assert len(smtp_server.messages) == 1
     mail_from, rcpt, content = smtp_server.messages[0]
     assert rcpt == ["dana@brightline.example"]
-    msg = message_from_bytes(content)
+    msg = message_from_bytes(content, policy=default_policy)
     assert msg["To"] == "dana@brightline.example"
     assert "Brightline AI" in msg["Subject"]
-    body = msg.get_payload(decode=True).decode()
+    body = msg.get_body(("plain",)).get_content()
+    assert msg.get_body(("html",)) is not None  # and an HTML part from the same template
     link = "/invite/" + body.split("/invite/")[1].split()[0]
     assert f"{app.config['BASE_URL']}{link}" in body and "expires in 14 days" in body
     client = app.test_client()
@@ -87,7 +89,7 @@ def test_reminder_arrives_over_smtp_once(app, make, smtp_server):
     reminders.send_reminders(today)
     reminders.send_reminders(today)
     assert [m[1] for m in smtp_server.messages] == [["ops@vendor.example"]]
-    msg = message_from_bytes(smtp_server.messages[0][2])
-    assert "due in 2 day(s)" in msg["Subject"]
-    assert f"/portal/assessments/{assessment.id}" in msg.get_payload(decode=True).decode()
+    msg = message_from_bytes(smtp_server.messages[0][2], policy=default_policy)
+    assert "due in 2 days" in msg["Subject"]
+    assert f"/portal/assessments/{assessment.id}" in msg.get_body(("plain",)).get_content()
     assert date.today() <= assessment.due_date

@@ -126,7 +126,7 @@ def test_shipped_questionnaires_have_no_unmapped_scored_question(db):
 
 def test_an_imported_questionnaire_is_prefilled_from_the_vendors_answers_to_ours(client, make, db):
     from tests.conftest import login
-    from tests.helpers import answer_all
+    from tests.helpers import answer_all, portal_pages
     from vendorassure.services import assessments
 
     admin = make.user("admin")
@@ -151,7 +151,7 @@ def test_an_imported_questionnaire_is_prefilled_from_the_vendors_answers_to_ours
     assert assessments.progress(theirs)["unconfirmed"] == len(suggested)
 
     login(client, contact)
-    page = client.get(f"/portal/assessments/{theirs.id}").get_data(as_text=True)
+    page = portal_pages(client, theirs)
     assert page.count("suggested from another questionnaire — please confirm") == len(suggested)
     # their wording differs from ours, so the page quotes the question the answer came from
     assert "suggested from your answer to “Do you indemnify customers" in page

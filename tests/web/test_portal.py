@@ -99,7 +99,69 @@ def test_form_shows_due_date_days_left_sections_help_and_missing_links(app, make
     assert 'class="toc card"' in page and 'data-section="certifications"' in page
     first = a.questionnaire.questions[0]
     assert first.help[:40] in page
-    assert f'href="#q-{first.key}" data-key="{first.key}"' in page  # the missing list links
+    url = f"/portal/assessments/{a.id}?s={first.section}#q-{first.key}"
+    assert f'id="next-missing" href="{url}"' in page  # the sticky summary links on
+    review = client.get(f"/portal/assessments/{a.id}?s=review").get_data(as_text=True)
+    assert f'href="{url}" data-key="{first.key}"' in review  # the missing list links
+
+
+def _first_section_with_follow_up(questionnaire):
+    keys = {q.key: q for q in questionnaire.questions}
+    child = next(
+        q
+        for q in questionnaire.questions
+        if q.show_if and keys[q.show_if[0]["question"]].section == q.section
+    )
+    return keys[child.show_if[0]["question"]], child
+
+
+def test_one_page_per_section_with_stable_numbers_and_the_required_range(app, make, client):
+    from vendorassure.catalog.numbering import display_numbers, required_range
+
+    vendor = make.vendor()
+    a = make.assessment(vendor, "iso42001-ai-vendor")
+    login(client, make.user("vendor", vendor=vendor))
+    qs = a.questionnaire.questions
+    sections = list(dict.fromkeys(q.section for q in qs))
+    low, high = required_range(qs)
+    first = client.get(f"/portal/assessments/{a.id}").get_data(as_text=True)
+    assert f"at least {low}, up to {high} depending on your answers" in first
+    assert "Section 1 of" in first and 'id="prev-section"' not in first
+    assert f'name="goto" value="{sections[1]}"' in first
+    on_page = [q.key for q in qs if q.section == sections[0]]
+    assert all(f'id="q-{k}"' in first for k in on_page)
+    assert not any(f'id="q-{q.key}"' in first for q in qs if q.section != sections[0])
+    assert len(first) < 120_000  # the whole questionnaire was 270 KB on one page
+    parent, child = _first_section_with_follow_up(a.questionnaire)
+    numbers = display_numbers(qs)
+    assert numbers[child.key].startswith(numbers[parent.key] + ".")
+    page = client.get(f"/portal/assessments/{a.id}?s={child.section}").get_data(as_text=True)
+    assert f'<span class="q-number">{numbers[child.key]}.</span>' in page
+    last = client.get(f"/portal/assessments/{a.id}?s={sections[-1]}").get_data(as_text=True)
+    assert 'name="goto" value="review"' in last and 'id="prev-section"' in last
+    assert client.get(f"/portal/assessments/{a.id}?s=nope").status_code == 404
+
+
+def test_next_saves_the_page_and_opens_the_next_section_without_javascript(app, make, client):
+    vendor = make.vendor()
+    a = make.assessment(vendor, LITE)
+    login(client, make.user("vendor", vendor=vendor))
+    q = a.questionnaire.questions[0]
+    nxt = next(x.section for x in a.questionnaire.questions if x.section != q.section)
+    r = client.post(
+        f"/portal/assessments/{a.id}?s={q.section}",
+        data={
+            f"present__{q.key}": "1",
+            f"q__{q.key}": q.options[0]["value"],
+            f"lock__{q.key}": "0",
+            "goto": nxt,
+        },
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"?s={nxt}")
+    assert assessments.answer_map(a)[q.key].value == q.options[0]["value"]
+    r = client.post(f"/portal/assessments/{a.id}?s={nxt}", data={"goto": q.section})
+    assert r.headers["Location"].endswith(f"?s={q.section}")
+    assert "Nothing changed" not in client.get(r.headers["Location"]).get_data(as_text=True)
 
 
 def test_na_needs_a_reason_and_wrong_types_store_nothing(app, make, client):
@@ -469,7 +531,7 @@ def test_upload_with_full_metadata_duplicate_replace_and_delete(app, vendor_form
     stored = _files(app)
     assert len(stored) == 1 and stored[0].name == ev.storage_key  # random name, not the upload's
     assert "static" not in str(stored[0])
-    page = client.get(f"/portal/assessments/{a.id}").get_data(as_text=True)
+    page = client.get(f"/portal/assessments/{a.id}?s=review").get_data(as_text=True)
     assert "ISO/IEC 42001:2023" in page and "accredited by UKAS" in page
 
     r = _upload(client, a, PDF, "again.pdf")
@@ -510,7 +572,7 @@ def test_expired_and_soon_expiring_certificates_are_warned_about(app, vendor_for
     r = _upload(client, a, PNG, "soon.png", **{"ev-expires_on": soon})
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "expires in 20 days" in page
-    page = client.get(f"/portal/assessments/{a.id}").get_data(as_text=True)
+    page = client.get(f"/portal/assessments/{a.id}?s=review").get_data(as_text=True)
     assert "expired on 2023-01-01" in page
 
 
@@ -576,3 +638,81 @@ def test_vendor_portal_links_library_from_index(app, make, client):
     login(client, make.user("vendor", vendor=vendor))
     page = client.get("/portal/").get_data(as_text=True)
     assert re.search(r'href="/portal/library"', page)
+
+
+# --- form details ----------------------------------------------------------------------------
+
+
+def test_evidence_kind_has_no_default_and_a_policy_needs_no_certificate_dates(
+    app, vendor_form, client
+):
+    a, _ = vendor_form
+    page = client.get(f"/portal/assessments/{a.id}?s=review").get_data(as_text=True)
+    kind_select = page.split('id="ev-kind"')[1].split("</select>")[0]
+    assert kind_select.split("<option")[1] == ' value="">Choose what the document is…</option>'
+    assert "selected" not in kind_select
+    r = client.post(
+        f"/portal/assessments/{a.id}/evidence",
+        data={"ev-file": (io.BytesIO(PDF), "policy.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    assert 'id="ev-kind-err">Say what the document is.' in r.get_data(as_text=True)
+    r = client.post(
+        f"/portal/assessments/{a.id}/evidence",
+        data={"ev-kind": "policy", "ev-file": (io.BytesIO(PDF), "policy.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302 and _evidence_count() == 1
+
+
+def test_refused_upload_keeps_the_other_fields_and_puts_each_error_beside_its_field(
+    app, vendor_form, client
+):
+    a, _ = vendor_form
+    r = _upload(
+        client, a, PDF, "cert.pdf", **{"ev-expires_on": "2024-01-01", "ev-not_accredited": "y"}
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and _evidence_count() == 0
+    assert 'id="ev-expires_on-err">Must be after the issue date.' in page
+    assert 'id="ev-accreditation_body-err">Name the accreditation body' in page
+    assert 'id="ev-file-err">Choose the file again' in page
+    assert 'value="AIMS-1"' in page and 'value="Example Cert Ltd"' in page  # kept
+    assert 'aria-describedby="ev-expires_on-err"' in page
+    assert 'id="evidence-error-summary"' in page and 'href="#ev-expires_on"' in page
+
+
+def test_refused_upload_answers_the_forms_script_with_field_errors(app, vendor_form, client):
+    a, _ = vendor_form
+
+    def send(**meta):
+        fields = _cert_meta(**meta)
+        fields["ev-file"] = (io.BytesIO(PDF), "cert.pdf")
+        return client.post(
+            f"/portal/assessments/{a.id}/evidence",
+            data=fields,
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        )
+
+    r = send(**{"ev-expires_on": "2024-01-01"})
+    assert r.status_code == 422 and _evidence_count() == 0 and _files(app) == []
+    assert r.get_json()["error"]["fields"] == {"expires_on": "Must be after the issue date."}
+    r = send()
+    assert r.status_code == 201 and r.get_json()["redirect"].endswith("#evidence")
+    assert _evidence_count() == 1
+
+
+def test_a_website_typed_without_a_scheme_gets_https(app, make, client):
+    from vendorassure.models import Vendor
+    from vendorassure.services import library
+
+    login(client, make.user("procurement"))
+    data = {"name": "Schemeless AI", "website": "schemeless.example", "services": ""}
+    for q in library.intake_definition()["questions"]:
+        data[f"intake__{q['key']}"] = q["options"][0]["value"]
+    r = client.post("/procurement/vendors/new", data=data)
+    assert r.status_code == 302
+    vendor = db.session.scalar(select(Vendor).filter_by(name="Schemeless AI"))
+    assert vendor.website == "https://schemeless.example"

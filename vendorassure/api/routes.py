@@ -74,6 +74,7 @@ class VendorQuery(Paging):
 class ContactCreate(Schema):
     email: line(254)
     name: line(200) = ""
+    language: Literal["en", "de", "fr"] | None = None
 
 
 class AssessmentCreate(Schema):
@@ -261,8 +262,8 @@ def vendor_patch(vendor_id: int, body: VendorPatch):
 )
 def vendor_contact_create(vendor_id: int, body: ContactCreate):
     vendor = access.get_vendor(current_user(), vendor_id)
-    user, _link = vendors.add_contact(current_user(), vendor, body.email, body.name)
-    return {**user_json(user), "invited": True}
+    user, _link = vendors.add_contact(current_user(), vendor, body.email, body.name, body.language)
+    return {**user_json(user), "language": user.language, "invited": True}
 
 
 # --- questionnaires and controls ------------------------------------------------------------

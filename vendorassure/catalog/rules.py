@@ -352,7 +352,75 @@ class KnockoutRule(QuestionRule):
         return {"knockout": {"values": clean, "min_rating": rating}}
 
 
+# Languages a questionnaire may carry translated text for (English is the text itself).
+TRANSLATED_LANGUAGES = ("de", "fr")
+TRANSLATION_LIMIT = 5000
+
+
+def check_translations(raw, fields: tuple[str, ...], report, where: str = "translations") -> dict:
+    """Validate `{lang: {field: text}}`; return the cleaned mapping (unknown parts reported)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        report(where, "must map a language code (de, fr) to translated fields")
+        return {}
+    clean: dict[str, dict] = {}
+    for lang, entry in raw.items():
+        if lang not in TRANSLATED_LANGUAGES:
+            report(
+                f"{where}.{lang}", f"unknown language (one of {', '.join(TRANSLATED_LANGUAGES)})"
+            )
+            continue
+        if not isinstance(entry, dict):
+            report(f"{where}.{lang}", "must be a mapping of translated fields")
+            continue
+        out = {}
+        for name, text in entry.items():
+            if name not in fields:
+                report(f"{where}.{lang}.{name}", "unknown field")
+            elif name == "options":
+                continue  # checked by the caller, which knows the option values
+            elif not nonempty_str(text) or len(text) > TRANSLATION_LIMIT:
+                report(
+                    f"{where}.{lang}.{name}",
+                    f"must be text of at most {TRANSLATION_LIMIT} characters",
+                )
+            else:
+                out[name] = text.strip()
+        if isinstance(entry.get("options"), dict):
+            out["options"] = entry["options"]
+        clean[lang] = out
+    return clean
+
+
+class TranslationsRule(QuestionRule):
+    """Optional translated text per language: text, help and option labels, English as fallback."""
+
+    fields = ("translations",)
+
+    def apply(self, q, ctx):
+        clean = check_translations(q.get("translations"), ("text", "help", "options"), ctx.report)
+        values = {str(o.get("value")) for o in q.get("options") or [] if isinstance(o, dict)}
+        for lang, entry in clean.items():
+            labels = entry.pop("options", None)
+            if labels is None:
+                continue
+            good = {}
+            for value, label in labels.items():
+                if str(value) not in values:
+                    ctx.report(
+                        f"translations.{lang}.options.{value}", "not an option of this question"
+                    )
+                elif not nonempty_str(label) or len(label) > TRANSLATION_LIMIT:
+                    ctx.report(f"translations.{lang}.options.{value}", "must be a label")
+                else:
+                    good[str(value)] = label.strip()
+            entry["options"] = good
+        return {"translations": {k: v for k, v in clean.items() if v}}
+
+
 QUESTION_RULES: tuple[QuestionRule, ...] = (
+    TranslationsRule(),
     TextRule(),
     TypeRule(),
     FlagsRule(),

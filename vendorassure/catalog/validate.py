@@ -26,6 +26,7 @@ from .rules import (
     FileContext,
     QuestionContext,
     check_coverage_field,
+    check_translations,
     nonempty_str,
 )
 
@@ -42,7 +43,7 @@ CONTROL_REF_RE = re.compile(r"^A\.\d+\.\d+(\.\d+)?$")
 OBJECTIVE_REF_RE = re.compile(r"^A\.\d+$")
 
 QUESTIONNAIRE_FIELDS = frozenset({"key", "title", "description", "coverage", "sections"})
-SECTION_FIELDS = frozenset({"key", "title", "description", "questions"})
+SECTION_FIELDS = frozenset({"key", "title", "description", "questions", "translations"})
 
 
 @dataclass
@@ -422,13 +423,15 @@ def validate_questionnaire(
         if not isinstance(sdesc, str):
             sbad("description", "must be text")
             sdesc = ""
-        sections.append(
-            {
-                "key": skey,
-                "title": str(sec.get("title") or "").strip(),
-                "description": sdesc.strip(),
-            }
-        )
+        section_entry = {
+            "key": skey,
+            "title": str(sec.get("title") or "").strip(),
+            "description": sdesc.strip(),
+        }
+        translated = check_translations(sec.get("translations"), ("title", "description"), sbad)
+        if translated:  # only then: files without translations keep their content hash
+            section_entry["translations"] = translated
+        sections.append(section_entry)
         qs = sec.get("questions")
         if not isinstance(qs, list) or not qs:
             sbad("questions", "must be a non-empty list of questions")
@@ -544,6 +547,8 @@ def _normalize_question(
         "knockout": n["knockout"],
         "score_mode": n["score_mode"],
         "scored": n["scored"],
+        # Only when present, so files without translations keep their content hash.
+        **({"translations": n["translations"]} if n.get("translations") else {}),
     }
 
 

@@ -11,11 +11,13 @@ from .runner import current_job
 
 
 @job("mail.deliver", "Email", max_attempts=4, keep_args=("to", "subject", "message_id"))
-def deliver_mail(to: str, subject: str, body: str, message_id: str | None = None) -> dict:
+def deliver_mail(
+    to: str, subject: str, body: str, message_id: str | None = None, html: str | None = None
+) -> dict:
     """Deliver one email over SMTP (or to the outbox folder)."""
     from ..services.mail import deliver
 
-    return {"to": to, "via": deliver(to, subject, body, message_id)}
+    return {"to": to, "via": deliver(to, subject, body, message_id, html)}
 
 
 @job("reminders.send", "Due-date reminders", max_attempts=3)

@@ -95,6 +95,8 @@ class Question(db.Model):
     score_mode: Mapped[str] = mapped_column(String(10), default="mean", server_default="mean")
     # false: an informational option question (no score, no control)
     scored: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # {"de": {"text": ..., "help": ..., "options": {value: label}}, "fr": {...}}; English is above
+    translations: Mapped[dict | None] = mapped_column(JSON)
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="questions")
     control_links: Mapped[list[QuestionControl]] = relationship(

@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    # The language the portal and emails use for this person (i18n.LANGUAGES); None: the browser's
+    language: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20))
     vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), index=True)

@@ -451,6 +451,26 @@ def answer_dict(answer: Answer | None, key: str) -> dict:
     }
 
 
+def write_answer(actor, assessment, question, answer, stored, comment, na, na_reason) -> Answer:
+    """Put a checked value on the answer row (created if need be); the caller audits, commits."""
+    if assessment.status != "in_progress":
+        transition(actor, assessment, "in_progress")
+    if answer is None:
+        answer = Answer(assessment_id=assessment.id, question_id=question.id)
+        db.session.add(answer)
+    if answer.reused_from and (stored != answer.value or bool(na) != answer.na):
+        answer.reused_from = None  # the vendor's own answer now, not the suggestion
+    answer.value = stored
+    answer.na = bool(na)
+    answer.na_reason = (na_reason or "").strip() if na else ""
+    if comment is not None:
+        answer.comment = comment.strip()
+    answer.answered_by_id = actor.id
+    answer.carried_forward = False
+    answer.updated_at = utcnow()
+    return answer
+
+
 def save_answer(
     actor: User,
     assessment: Assessment,
@@ -486,21 +506,7 @@ def save_answer(
             {"lock_version": f"Stored version is {current}."},
             current=answer_dict(answer, question_key),
         )
-    if assessment.status != "in_progress":
-        transition(actor, assessment, "in_progress")
-    if answer is None:
-        answer = Answer(assessment_id=assessment.id, question_id=question.id)
-        db.session.add(answer)
-    if answer.reused_from and (stored != answer.value or bool(na) != answer.na):
-        answer.reused_from = None  # the vendor's own answer now, not the suggestion
-    answer.value = stored
-    answer.na = bool(na)
-    answer.na_reason = (na_reason or "").strip() if na else ""
-    if comment is not None:
-        answer.comment = comment.strip()
-    answer.answered_by_id = actor.id
-    answer.carried_forward = False
-    answer.updated_at = utcnow()
+    answer = write_answer(actor, assessment, question, answer, stored, comment, na, na_reason)
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError):

@@ -127,6 +127,7 @@ def import_questionnaire(normalized: dict, source: str, actor=None) -> tuple[Que
             knockout=q.get("knockout"),
             score_mode=q.get("score_mode", "mean"),
             scored=q.get("scored", True),
+            translations=q.get("translations") or None,
         )
         db.session.add(question)
         for link in q.get("controls", []):

@@ -15,8 +15,11 @@ from flask import current_app
 from ..validation import has_control_chars, header_text
 
 
-def build_message(to: str, subject: str, body: str, message_id: str | None = None) -> EmailMessage:
-    """Build one message; the subject (which quotes vendor names) is cleaned of line breaks."""
+def build_message(
+    to: str, subject: str, body: str, message_id: str | None = None, html: str | None = None
+) -> EmailMessage:
+    """Build one message (plain text, plus an HTML alternative when given); the subject (which
+    quotes vendor names) is cleaned of line breaks."""
     if has_control_chars(to, multiline=False):
         raise ValueError("A recipient address cannot contain line breaks.")
     msg = EmailMessage()
@@ -25,11 +28,15 @@ def build_message(to: str, subject: str, body: str, message_id: str | None = Non
     msg["Subject"] = header_text(subject)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id or make_msgid(domain="vendorassure.local")
-    msg.set_content(body)
+    # Plain text stays readable as sent (8bit: every mail server of this century takes it);
+    # the HTML part, with its long lines, is encoded by the library.
+    msg.set_content(body, cte="8bit" if not body.isascii() else None)
+    if html:
+        msg.add_alternative(html, subtype="html")
     return msg
 
 
-def send_mail(to: str, subject: str, body: str) -> str:
+def send_mail(to: str, subject: str, body: str, html: str | None = None) -> str:
     """Queue one message for delivery (retried if the mail server is away); return its Message-ID.
 
     The message is checked now, so a bad address fails the caller, not the job. Its Message-ID
@@ -37,7 +44,7 @@ def send_mail(to: str, subject: str, body: str) -> str:
     from .. import jobs
 
     message_id = make_msgid(domain="vendorassure.local")
-    build_message(to, subject, body, message_id)
+    build_message(to, subject, body, message_id, html)
     jobs.enqueue(
         "mail.deliver",
         key=f"mail:{message_id}",
@@ -45,14 +52,17 @@ def send_mail(to: str, subject: str, body: str) -> str:
         subject=subject,
         body=body,
         message_id=message_id,
+        **({"html": html} if html else {}),
     )
     return message_id
 
 
-def deliver(to: str, subject: str, body: str, message_id: str | None = None) -> str:
+def deliver(
+    to: str, subject: str, body: str, message_id: str | None = None, html: str | None = None
+) -> str:
     """Send one message now; return where it went (smtp host or outbox file path)."""
     cfg = current_app.config
-    msg = build_message(to, subject, body, message_id)
+    msg = build_message(to, subject, body, message_id, html)
     if cfg.get("MAIL_SERVER"):
         host, port = cfg["MAIL_SERVER"], cfg["MAIL_PORT"]
         if cfg.get("MAIL_USE_SSL"):

@@ -182,14 +182,22 @@ def reactivate_user(actor, user: User) -> User:
     return user
 
 
-def update_profile(user: User, name: str) -> User:
-    """Change the signed-in user's own display name."""
+def update_profile(user: User, name: str, language: str | None = None) -> User:
+    """Change the signed-in user's own display name and language (None: the browser's)."""
+    from ..i18n import check_language
+
     name = (name or "").strip()
     if len(name) > 200 or "\x00" in name:
         raise InvalidValues("A name has at most 200 characters.", {"name": "Too long."})
+    language = check_language(language)
+    changes = {}
     if name != user.name:
-        audit.record(user, "user.profile_updated", user, details={"name": [user.name, name]})
-        user.name = name
+        changes["name"] = [user.name, name]
+    if language != user.language:
+        changes["language"] = [user.language, language]
+    if changes:
+        audit.record(user, "user.profile_updated", user, details=changes)
+        user.name, user.language = name, language
         db.session.commit()
     return user
 

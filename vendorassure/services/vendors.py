@@ -130,9 +130,15 @@ def update_vendor(actor, vendor: Vendor, changes: dict) -> Vendor:
     return vendor
 
 
-def add_contact(actor, vendor: Vendor, email: str, name: str = "") -> tuple[User, str]:
-    """Create a vendor user and email an invitation link; returns (user, link)."""
+def add_contact(
+    actor, vendor: Vendor, email: str, name: str = "", language: str | None = None
+) -> tuple[User, str]:
+    """Create a vendor user (who reads the portal and emails in LANGUAGE, else their browser's)
+    and email an invitation link; returns (user, link)."""
+    from ..i18n import check_language
+
     require_role(actor, "procurement", "admin")
+    language = check_language(language)
     if has_control_chars(name or "", multiline=False):
         raise InvalidValues(
             "The contact name must be a single line.",
@@ -141,6 +147,7 @@ def add_contact(actor, vendor: Vendor, email: str, name: str = "") -> tuple[User
     user = create_user(
         email, "vendor", name=name or "", vendor_id=vendor.id, actor=actor, commit=False
     )
+    user.language = language
     token, inv = new_invitation(user, actor, assessment_id=latest_open_assessment_id(vendor.id))
     db.session.commit()
     link = send_invitation(inv, token, vendor)

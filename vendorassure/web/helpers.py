@@ -69,8 +69,15 @@ def back(default_endpoint: str, **values):
 
 def register(app) -> None:
     @app.template_filter("datefmt")
-    def datefmt(value, fmt: str = "%d %b %Y"):
-        return value.strftime(fmt) if value else "—"
+    def datefmt(value, fmt: str | None = None):
+        """A date as "31 Dec 2026", with the month in the page's language; or strftime FMT."""
+        if not value:
+            return "—"
+        if fmt:
+            return value.strftime(fmt)
+        from flask_babel import format_date
+
+        return format_date(value, "d MMM y")
 
     @app.template_filter("isodate")
     def isodate(value):

@@ -1,17 +1,26 @@
 """Forms for the profile page: name, password, two-step sign-in and API tokens."""
 
-from wtforms import IntegerField, PasswordField, StringField, SubmitField
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..auth.forms import MfaSetupForm, NewPasswordMixin
 from ..forms import Form
+from ..helpers import opts
 
 __all__ = ["MfaSetupForm", "PasswordChangeForm", "ProfileForm", "ApiTokenForm", "ConfirmForm"]
 
 
 class ProfileForm(Form):
-    name = StringField("Your name", validators=[Length(max=200)])
-    submit = SubmitField("Save name")
+    name = StringField(_l("Your name"), validators=[Length(max=200)])
+    language = SelectField(
+        _l("Language"),
+        choices=opts(
+            [("", _l("My browser's")), ("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+        ),  # fmt: skip
+        validators=[Optional()],
+    )
+    submit = SubmitField(_l("Save"))
 
 
 class PasswordChangeForm(NewPasswordMixin, Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...services import auth as auth_service
@@ -24,11 +25,11 @@ def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            user_service.update_profile(current_user, form.name.data)
+            user_service.update_profile(current_user, form.name.data, form.language.data or None)
         except ServiceError as exc:
             apply_errors(form, exc)
         else:
-            flash("Your name is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.profile"))
     return render_template(
         "account/profile.html",

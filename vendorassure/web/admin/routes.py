@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 
 from ...catalog import mapping
+from ...catalog.numbering import display_numbers
 from ...services import auth as auth_service
 from ...services import imports, library
 from ...services import mfa as mfa_service
@@ -403,6 +404,7 @@ def questionnaire_preview(key: str, version: int):
         sections=library.sections_of(qn, questions),
         question_count=len(questions),
         # What templates/portal/_question.html needs, in its read-only form.
+        numbers=display_numbers(questions),
         answers={},
         visible={q.key for q in questions},
         errors={},

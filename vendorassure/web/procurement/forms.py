@@ -51,6 +51,18 @@ def vendor_form_class(intake_questions: list[dict], base=VendorBaseForm):
 class ContactForm(Form):
     email = EmailField("Contact email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Contact name", validators=[Optional(), Length(max=200)])
+    language = SelectField(
+        "Language of the portal and emails",
+        choices=opts(
+            [
+                ("", "Their browser's (English if not German or French)"),
+                ("en", "English"),
+                ("de", "Deutsch (German)"),
+                ("fr", "Français (French)"),
+            ]
+        ),  # fmt: skip
+        validators=[Optional()],
+    )
     submit = SubmitField("Add contact and send invitation")
 
 

@@ -166,7 +166,7 @@ def contact_create(vendor_id: int):
     if form.validate_on_submit():
         try:
             user, _link = vendors.add_contact(
-                current_user, vendor, form.email.data, form.name.data or ""
+                current_user, vendor, form.email.data, form.name.data or "", form.language.data
             )
         except ServiceError as exc:
             flash(exc.message, "error")
