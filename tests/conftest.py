@@ -20,6 +20,7 @@ from vendorassure.models import (
     ApiToken,
     Assessment,
     AuditEvent,
+    ChangeEvent,
     Comment,
     ControlScore,
     Evidence,
@@ -28,6 +29,8 @@ from vendorassure.models import (
     Invitation,
     Job,
     ObjectiveScore,
+    PackageImport,
+    PackageKey,
     PasswordReset,
     Question,
     QuestionControl,
@@ -36,8 +39,11 @@ from vendorassure.models import (
     RateLimitCounter,
     RecoveryCode,
     Reminder,
+    SupplyLink,
     User,
     Vendor,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from vendorassure.services import assessments as assessment_service
 from vendorassure.services import vendors as vendor_service
@@ -52,6 +58,12 @@ PG_SERVER = os.environ.get(
 )
 # Rows of these tables are removed after every test, children first.
 TRANSIENT = (
+    WebhookDelivery,
+    WebhookEndpoint,
+    PackageImport,
+    ChangeEvent,
+    SupplyLink,
+    PackageKey,
     Job,
     RateLimitCounter,
     Reminder,

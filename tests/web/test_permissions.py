@@ -103,6 +103,10 @@ WEB = {
     "ops.healthz": PUBLIC,
     "ops.readyz": PUBLIC,
     "ops.metrics_text": PUBLIC,
+    "chain.vendor_chain": STAFF,
+    "chain.link_create": BUYER,
+    "chain.link_delete": BUYER,
+    "chain.concentration": STAFF,
     "main.vendor_findings": ("vendor",),
     "main.vendor_finding_plan": ("vendor",),
 }
@@ -183,6 +187,10 @@ API = {
     "api.jobs_list": ("admin",),
     "api.job_get": ("admin",),
     "api.job_retry": ("admin",),
+    "api.vendor_supply_chain": STAFF,
+    "api.vendor_supply_chain_link": BUYER,
+    "api.supply_link_delete": BUYER,
+    "api.portfolio_concentration": STAFF,
 }
 
 
@@ -231,6 +239,10 @@ def world(make, db):
         "token_id": 999999,
         "import_id": 999999,
         "job_id": 999999,
+        "link_id": 999999,
+        "event_id": 999999,
+        "webhook_id": 999999,
+        "delivery_id": 999999,
     }
 
 

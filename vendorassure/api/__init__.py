@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (each module registers its routes on bp)
     account_routes,
+    chain_routes,
     findings_routes,
     jobs_routes,
     library_routes,

@@ -179,7 +179,9 @@ def store_scores(records: Iterable[ScoreRecord]) -> int:
     All or nothing: the rows are written in the caller's transaction and committed (or rolled
     back) with it. Returns the number of assessments written.
     """
-    records = list(records)
+    from .supply_chain import with_upstream
+
+    records = with_upstream(list(records))  # weak upstream providers are drivers too
     if not records:
         return 0
     db.session.flush()
@@ -321,6 +323,7 @@ def score_view(assessment: Assessment) -> dict[str, Any] | None:
         "contradictions": ex.get("contradictions", []),
         "certificates": ex.get("certificates", []),
         "what_it_would_take": ex.get("what_it_would_take") or {},
+        "upstream": ex.get("upstream", []),
         "model_version": assessment.scoring_model_version,
     }
 

@@ -1,0 +1,22 @@
+"""Forms of the supply-chain pages."""
+
+from __future__ import annotations
+
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ...models import LINK_KINDS
+from ...scoring.vocabulary import load_vocabulary
+from ..forms import Form
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    vocab = load_vocabulary()
+    return [(k, vocab.label("link_kinds", k)) for k in LINK_KINDS]
+
+
+class LinkForm(Form):
+    upstream_vendor_id = SelectField("Upstream provider", coerce=int, validators=[DataRequired()])
+    kind = SelectField("What it provides", validators=[DataRequired()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    source_question = HiddenField()
