@@ -107,6 +107,9 @@ WEB = {
     "chain.link_create": BUYER,
     "chain.link_delete": BUYER,
     "chain.concentration": STAFF,
+    "chain.vendor_changes": STAFF,
+    "chain.change_reassessment": BUYER,
+    "chain.portal_changes": ("vendor",),
     "main.vendor_findings": ("vendor",),
     "main.vendor_finding_plan": ("vendor",),
 }
@@ -191,6 +194,10 @@ API = {
     "api.vendor_supply_chain_link": BUYER,
     "api.supply_link_delete": BUYER,
     "api.portfolio_concentration": STAFF,
+    "api.change_event_create": ALL,
+    "api.change_events_list": ALL,
+    "api.change_event_get": ALL,
+    "api.change_event_reassessment": BUYER,
 }
 
 

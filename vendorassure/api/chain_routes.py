@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..services import access, supply_chain
-from .core import Id, Paging, Schema, current_user, endpoint, line
+from ..services import access, change_events, supply_chain
+from ..services.values import parse_date
+from .core import Id, Paging, Schema, current_user, endpoint, line, page_body
 
 STAFF = ("procurement", "risk", "admin")
 WRITERS = ("procurement", "admin")
@@ -77,3 +78,77 @@ def portfolio_concentration(query: ConcentrationQuery):
         access.get_vendor(current_user(), query.upstream_vendor_id)
         return supply_chain.dependants_of(query.upstream_vendor_id, query.page, query.per_page)
     return supply_chain.concentration(query.kind, query.page, query.per_page)
+
+
+# ---- change events ------------------------------------------------------------------------------
+
+ANY = (*STAFF, "vendor")
+
+
+class ChangeEventCreate(Schema):
+    kind: line(30)
+    description: str = Field(max_length=5000)
+    occurred_on: line(10) | None = None
+    certificate_kind: line(40) | None = None
+
+
+class ReassessmentCreate(Schema):
+    due_date: line(10) | None = None
+
+
+@endpoint(
+    "/vendors/<int:vendor_id>/change-events",
+    "POST",
+    "Report a change (model changed, new sub-processor, incident, certificate suspended, "
+    "other): affected controls, a provisional re-rating and the scoped reassessment's questions",
+    ANY,
+    body=ChangeEventCreate,
+    status=201,
+)
+def change_event_create(vendor_id: int, body: ChangeEventCreate):
+    user = current_user()
+    vendor = access.get_vendor(user, vendor_id)
+    event = change_events.report_change(
+        user, vendor, body.kind, body.description, body.occurred_on, "api", body.certificate_kind
+    )
+    return change_events.event_json(event, user.role != "vendor")
+
+
+@endpoint(
+    "/vendors/<int:vendor_id>/change-events",
+    "GET",
+    "A vendor's change events, newest first",
+    ANY,
+    query=Paging,
+)
+def change_events_list(vendor_id: int, query: Paging):
+    user = current_user()
+    vendor = access.get_vendor(user, vendor_id)
+    rows, total = change_events.vendor_events(vendor.id, query.page, query.per_page)
+    staff = user.role != "vendor"
+    return page_body(
+        [change_events.event_json(e, staff) for e in rows], query.page, query.per_page, total
+    )
+
+
+@endpoint("/change-events/<int:event_id>", "GET", "One change event", ANY)
+def change_event_get(event_id: int):
+    user = current_user()
+    return change_events.event_json(change_events.get_event(user, event_id), user.role != "vendor")
+
+
+@endpoint(
+    "/change-events/<int:event_id>/reassessment",
+    "POST",
+    "Issue the scoped reassessment of a change event (only the affected questions re-open)",
+    WRITERS,
+    body=ReassessmentCreate,
+    status=201,
+)
+def change_event_reassessment(event_id: int, body: ReassessmentCreate):
+    user = current_user()
+    event = change_events.get_event(user, event_id)
+    a = change_events.issue_reassessment(
+        user, event, parse_date(body.due_date, "due_date") if body.due_date else None
+    )
+    return {"assessment_id": a.id, "status": a.status, "question_keys": event.question_keys}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import LINK_KINDS
@@ -20,3 +20,18 @@ class LinkForm(Form):
     kind = SelectField("What it provides", validators=[DataRequired()])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
     source_question = HiddenField()
+
+
+class ChangeEventForm(Form):
+    kind = SelectField("What changed", validators=[DataRequired()])
+    description = TextAreaField(
+        "Describe the change", validators=[DataRequired(), Length(max=5000)]
+    )
+    occurred_on = DateField("When did it happen?", validators=[Optional()])
+
+
+def change_kind_choices() -> list[tuple[str, str]]:
+    from ...models import CHANGE_KINDS
+
+    vocab = load_vocabulary()
+    return [(k, vocab.label("change_kinds", k)) for k in CHANGE_KINDS]

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Vendor
-from ...services import access, supply_chain
+from ...services import access, change_events, supply_chain
 from ...services.errors import ServiceError
 from ...services.queries import page_arg
 from ..forms import Form
 from ..helpers import roles_required
 from . import bp
-from .forms import LinkForm, kind_choices
+from .forms import ChangeEventForm, LinkForm, change_kind_choices, kind_choices
 
 STAFF = ("admin", "procurement", "risk")
 BUYER = ("admin", "procurement")
@@ -116,3 +116,89 @@ def concentration():
         dependants=dependants,
         per_page=PER_PAGE,
     )
+
+
+# ---- change events ------------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def report_change_keys() -> set[str]:
+    """Questions whose portal page links to "Report a change" (content file)."""
+    return set(supply_chain.content().get("report_change_from") or [])
+
+
+def _change_form(formdata=None) -> ChangeEventForm:
+    form = ChangeEventForm(formdata=formdata)
+    form.kind.choices = change_kind_choices()
+    return form
+
+
+def _report(vendor, form, source: str) -> bool:
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+        return False
+    try:
+        event = change_events.report_change(
+            current_user, vendor, form.kind.data, form.description.data, form.occurred_on.data,
+            source,
+        )  # fmt: skip
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return False
+    flash(f"Change recorded: {change_events.kind_label(event.kind)}.", "success")
+    return True
+
+
+@bp.route("/vendors/<int:vendor_id>/changes", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def vendor_changes(vendor_id: int):
+    """A vendor's change events: record one, see the provisional rating, issue the scoped
+    reassessment."""
+    vendor = access.get_vendor(current_user, vendor_id)
+    form = _change_form(request.form if request.method == "POST" else None)
+    if request.method == "POST" and _report(vendor, form, "staff"):
+        return redirect(url_for("chain.vendor_changes", vendor_id=vendor.id))
+    events, total = change_events.vendor_events(vendor.id, page_arg(request.args), PER_PAGE)
+    return render_template(
+        "chain/vendor_changes.html", vendor=vendor, form=form, events=events, total=total,
+        page=page_arg(request.args), per_page=PER_PAGE, kind_label=change_events.kind_label,
+    )  # fmt: skip
+
+
+@bp.post("/changes/<int:event_id>/reassessment")
+@roles_required(*BUYER)
+def change_reassessment(event_id: int):
+    """Issue the scoped reassessment of a change event."""
+    event = change_events.get_event(current_user, event_id)
+    if not Form().validate_on_submit():
+        flash("The form expired; try again.", "error")
+    else:
+        try:
+            a = change_events.issue_reassessment(current_user, event)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                f"Scoped reassessment #{a.id} issued: {len(event.question_keys)} questions "
+                "re-open, the other answers stand.",
+                "success",
+            )
+    return redirect(url_for("chain.vendor_changes", vendor_id=event.vendor_id))
+
+
+@bp.route("/portal/changes", methods=["GET", "POST"])
+@roles_required("vendor")
+def portal_changes():
+    """The vendor reports a change (model, sub-processor, incident, certificate) to its buyer."""
+    vendor = access.get_vendor(current_user, current_user.vendor_id)
+    form = _change_form(request.form if request.method == "POST" else None)
+    if request.method == "GET" and request.args.get("kind") in dict(change_kind_choices()):
+        form.kind.data = request.args["kind"]
+    if request.method == "POST" and _report(vendor, form, "portal"):
+        return redirect(url_for("chain.portal_changes"))
+    events, total = change_events.vendor_events(vendor.id, 1, PER_PAGE)
+    return render_template(
+        "chain/portal_changes.html", vendor=vendor, form=form, events=events, total=total,
+        kind_label=change_events.kind_label,
+    )  # fmt: skip
