@@ -110,6 +110,11 @@ WEB = {
     "chain.vendor_changes": STAFF,
     "chain.change_reassessment": BUYER,
     "chain.portal_changes": ("vendor",),
+    "chain.webhook_list": ("admin",),
+    "chain.webhook_detail": ("admin",),
+    "chain.webhook_toggle": ("admin",),
+    "chain.webhook_delete": ("admin",),
+    "chain.webhook_replay": ("admin",),
     "main.vendor_findings": ("vendor",),
     "main.vendor_finding_plan": ("vendor",),
 }
@@ -198,6 +203,12 @@ API = {
     "api.change_events_list": ALL,
     "api.change_event_get": ALL,
     "api.change_event_reassessment": BUYER,
+    "api.webhooks_list": ("admin",),
+    "api.webhooks_create": ("admin",),
+    "api.webhook_patch": ("admin",),
+    "api.webhook_delete": ("admin",),
+    "api.webhook_deliveries": ("admin",),
+    "api.webhook_delivery_replay": ("admin",),
 }
 
 

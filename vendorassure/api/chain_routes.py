@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pydantic import Field
+from sqlalchemy import select
 
-from ..services import access, change_events, supply_chain
+from ..models import WebhookEndpoint
+from ..services import access, change_events, supply_chain, webhooks
+from ..services.queries import paginate
 from ..services.values import parse_date
 from .core import Id, Paging, Schema, current_user, endpoint, line, page_body
 
@@ -152,3 +155,80 @@ def change_event_reassessment(event_id: int, body: ReassessmentCreate):
         user, event, parse_date(body.due_date, "due_date") if body.due_date else None
     )
     return {"assessment_id": a.id, "status": a.status, "question_keys": event.question_keys}
+
+
+# ---- webhooks -----------------------------------------------------------------------------------
+
+ADMIN = ("admin",)
+
+
+class WebhookCreate(Schema):
+    url: str = Field(max_length=500)
+    events: list[line(40)] = Field(max_length=20)
+    description: line(200) = ""
+
+
+class WebhookPatch(Schema):
+    url: str | None = Field(None, max_length=500)
+    events: list[line(40)] | None = Field(None, max_length=20)
+    description: line(200) | None = None
+    active: bool | None = None
+
+
+@endpoint("/webhooks", "GET", "Outgoing webhook endpoints", ADMIN, query=Paging)
+def webhooks_list(query: Paging):
+    stmt = select(WebhookEndpoint)
+    rows, total = paginate(stmt, query.page, query.per_page, (WebhookEndpoint.id,))
+    return page_body([webhooks.endpoint_json(e) for e in rows], query.page, query.per_page, total)
+
+
+@endpoint(
+    "/webhooks",
+    "POST",
+    "Register an endpoint and its events; the answer carries the signing secret, once",
+    ADMIN,
+    body=WebhookCreate,
+    status=201,
+)
+def webhooks_create(body: WebhookCreate):
+    ep = webhooks.create_endpoint(current_user(), body.url, body.events, body.description)
+    return webhooks.endpoint_json(ep, secret=True)
+
+
+@endpoint("/webhooks/<int:webhook_id>", "PATCH", "Change or pause an endpoint", ADMIN,
+          body=WebhookPatch)  # fmt: skip
+def webhook_patch(webhook_id: int, body: WebhookPatch):
+    ep = webhooks.get_endpoint(current_user(), webhook_id)
+    changes = body.model_dump(exclude_unset=True)
+    return webhooks.endpoint_json(webhooks.update_endpoint(current_user(), ep, changes))
+
+
+@endpoint("/webhooks/<int:webhook_id>", "DELETE", "Remove an endpoint", ADMIN, status=204)
+def webhook_delete(webhook_id: int):
+    webhooks.delete_endpoint(current_user(), webhooks.get_endpoint(current_user(), webhook_id))
+    return "", 204
+
+
+@endpoint(
+    "/webhooks/<int:webhook_id>/deliveries",
+    "GET",
+    "An endpoint's deliveries, newest first, with the receiver's last answer",
+    ADMIN,
+    query=Paging,
+)
+def webhook_deliveries(webhook_id: int, query: Paging):
+    ep = webhooks.get_endpoint(current_user(), webhook_id)
+    rows, total = webhooks.deliveries(ep.id, query.page, query.per_page)
+    return page_body([webhooks.delivery_json(d) for d in rows], query.page, query.per_page, total)
+
+
+@endpoint(
+    "/webhook-deliveries/<int:delivery_id>/replay",
+    "POST",
+    "Send a delivery again (a new delivery with the same event id)",
+    ADMIN,
+    status=201,
+)
+def webhook_delivery_replay(delivery_id: int):
+    d = webhooks.replay(current_user(), webhooks.get_delivery(current_user(), delivery_id))
+    return webhooks.delivery_json(d)

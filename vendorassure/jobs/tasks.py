@@ -57,3 +57,6 @@ def rescore(model_path: str | None = None, stale_only: bool = False) -> dict:
         "ratings_changed": report.ratings_changed,
         "model_version": report.model_version,
     }
+
+
+from . import webhook_tasks  # noqa: E402,F401  (registers the webhook job types)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
@@ -30,6 +30,7 @@ from .access import require_role
 from .assessments import issue_assessment
 from .errors import Conflict, InvalidValues, NotFound
 from .library import scoring_model
+from .queries import paginate
 from .supply_chain import content
 from .values import parse_date
 
@@ -251,11 +252,7 @@ def scoped_keys(assessment: Assessment) -> list[str] | None:
 def vendor_events(vendor_id: int, page: int = 1, per_page: int = 50):
     """A vendor's change events, newest first, with the total (two queries)."""
     stmt = select(ChangeEvent).where(ChangeEvent.vendor_id == vendor_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(ChangeEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return rows, int(total or 0)
+    return paginate(stmt, page, per_page, (ChangeEvent.id.desc(),))
 
 
 def event_json(e: ChangeEvent, staff: bool = True) -> dict[str, Any]:

@@ -179,9 +179,9 @@ def store_scores(records: Iterable[ScoreRecord]) -> int:
     All or nothing: the rows are written in the caller's transaction and committed (or rolled
     back) with it. Returns the number of assessments written.
     """
-    from .supply_chain import with_upstream
+    from .score_hooks import before_store
 
-    records = with_upstream(list(records))  # weak upstream providers are drivers too
+    records = before_store(list(records))  # upstream providers, rating-changed webhooks
     if not records:
         return 0
     db.session.flush()

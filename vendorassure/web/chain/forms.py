@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models import LINK_KINDS
@@ -35,3 +42,9 @@ def change_kind_choices() -> list[tuple[str, str]]:
 
     vocab = load_vocabulary()
     return [(k, vocab.label("change_kinds", k)) for k in CHANGE_KINDS]
+
+
+class WebhookForm(Form):
+    url = StringField("Address (https://...)", validators=[DataRequired(), Length(max=500)])
+    description = StringField("What it is for", validators=[Optional(), Length(max=200)])
+    events = SelectMultipleField("Events to send", validators=[DataRequired()])

@@ -7,14 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Vendor
-from ...services import access, change_events, supply_chain
+from ...models import Vendor, WebhookEndpoint
+from ...services import access, change_events, supply_chain, webhooks
 from ...services.errors import ServiceError
-from ...services.queries import page_arg
+from ...services.queries import page_arg, paginate
 from ..forms import Form
-from ..helpers import roles_required
+from ..helpers import apply_errors, roles_required
 from . import bp
-from .forms import ChangeEventForm, LinkForm, change_kind_choices, kind_choices
+from .forms import ChangeEventForm, LinkForm, WebhookForm, change_kind_choices, kind_choices
 
 STAFF = ("admin", "procurement", "risk")
 BUYER = ("admin", "procurement")
@@ -202,3 +202,83 @@ def portal_changes():
         "chain/portal_changes.html", vendor=vendor, form=form, events=events, total=total,
         kind_label=change_events.kind_label,
     )  # fmt: skip
+
+
+# ---- webhooks (admin) ---------------------------------------------------------------------------
+
+
+def _webhook_form(formdata=None) -> WebhookForm:
+    form = WebhookForm(formdata=formdata)
+    form.events.choices = list(webhooks.EVENTS.items())
+    return form
+
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+@roles_required("admin")
+def webhook_list():
+    """Outgoing webhook endpoints: register one, see each one's last deliveries."""
+    form = _webhook_form(request.form if request.method == "POST" else None)
+    secret = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            ep = webhooks.create_endpoint(
+                current_user, form.url.data, form.events.data, form.description.data or ""
+            )
+        except ServiceError as exc:
+            apply_errors(form, exc)
+        else:
+            secret = ep.secret
+            form = _webhook_form()
+    rows, total = paginate(select(WebhookEndpoint), page_arg(request.args), PER_PAGE,
+                           (WebhookEndpoint.id,))  # fmt: skip
+    return render_template(
+        "chain/webhooks.html", form=form, endpoints=rows, total=total, secret=secret,
+        page=page_arg(request.args), per_page=PER_PAGE, events=webhooks.EVENTS,
+    )  # fmt: skip
+
+
+@bp.get("/webhooks/<int:webhook_id>")
+@roles_required("admin")
+def webhook_detail(webhook_id: int):
+    """One endpoint's deliveries with the receiver's answers; replay, pause, remove."""
+    ep = webhooks.get_endpoint(current_user, webhook_id)
+    page = page_arg(request.args)
+    rows, total = webhooks.deliveries(ep.id, page, PER_PAGE)
+    return render_template(
+        "chain/webhook_detail.html", ep=ep, deliveries=rows, total=total, page=page,
+        per_page=PER_PAGE, events=webhooks.EVENTS,
+    )  # fmt: skip
+
+
+@bp.post("/webhooks/<int:webhook_id>/toggle")
+@roles_required("admin")
+def webhook_toggle(webhook_id: int):
+    """Pause or resume an endpoint."""
+    ep = webhooks.get_endpoint(current_user, webhook_id)
+    if Form().validate_on_submit():
+        webhooks.update_endpoint(current_user, ep, {"active": not ep.active})
+        flash("Endpoint resumed." if ep.active else "Endpoint paused.", "success")
+    return redirect(url_for("chain.webhook_detail", webhook_id=webhook_id))
+
+
+@bp.post("/webhooks/<int:webhook_id>/delete")
+@roles_required("admin")
+def webhook_delete(webhook_id: int):
+    """Remove an endpoint and its delivery history."""
+    ep = webhooks.get_endpoint(current_user, webhook_id)
+    if Form().validate_on_submit():
+        webhooks.delete_endpoint(current_user, ep)
+        flash("Endpoint removed.", "success")
+        return redirect(url_for("chain.webhook_list"))
+    return redirect(url_for("chain.webhook_detail", webhook_id=webhook_id))
+
+
+@bp.post("/webhook-deliveries/<int:delivery_id>/replay")
+@roles_required("admin")
+def webhook_replay(delivery_id: int):
+    """Send a delivery again, now."""
+    d = webhooks.get_delivery(current_user, delivery_id)
+    if Form().validate_on_submit():
+        new = webhooks.replay(current_user, d)
+        flash(f"Replayed as delivery #{new.id}: {new.status}.", "success")
+    return redirect(url_for("chain.webhook_detail", webhook_id=d.endpoint_id))
