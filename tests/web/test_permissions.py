@@ -115,6 +115,11 @@ WEB = {
     "chain.webhook_toggle": ("admin",),
     "chain.webhook_delete": ("admin",),
     "chain.webhook_replay": ("admin",),
+    "chain.portal_packages": ("vendor",),
+    "chain.portal_package_download": ("vendor",),
+    "chain.package_list": STAFF,
+    "chain.package_import": BUYER,
+    "chain.package_decide": RISK,
     "main.vendor_findings": ("vendor",),
     "main.vendor_finding_plan": ("vendor",),
 }
@@ -209,6 +214,10 @@ API = {
     "api.webhook_delete": ("admin",),
     "api.webhook_deliveries": ("admin",),
     "api.webhook_delivery_replay": ("admin",),
+    "api.assessment_package": ("vendor",),
+    "api.package_import": BUYER,
+    "api.package_import_get": STAFF,
+    "api.package_import_decide": RISK,
 }
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask import Response, request
 from pydantic import Field
 from sqlalchemy import select
 
 from ..models import WebhookEndpoint
-from ..services import access, change_events, supply_chain, webhooks
+from ..services import access, change_events, packages, supply_chain, webhooks
+from ..services.errors import BadInput
 from ..services.queries import paginate
 from ..services.values import parse_date
+from ..validation import bounded_int
 from .core import Id, Paging, Schema, current_user, endpoint, line, page_body
 
 STAFF = ("procurement", "risk", "admin")
@@ -232,3 +235,72 @@ def webhook_deliveries(webhook_id: int, query: Paging):
 def webhook_delivery_replay(delivery_id: int):
     d = webhooks.replay(current_user(), webhooks.get_delivery(current_user(), delivery_id))
     return webhooks.delivery_json(d)
+
+
+# ---- signed answer packages ---------------------------------------------------------------------
+
+
+class ImportDecision(Schema):
+    decision: line(10)
+    note: str = Field("", max_length=2000)
+
+
+@endpoint(
+    "/assessments/<int:assessment_id>/package",
+    "GET",
+    "The vendor's signed answer package of a submitted or completed assessment",
+    ("vendor",),
+)
+def assessment_package(assessment_id: int):
+    a = access.get_assessment(current_user(), assessment_id)
+    data, name = packages.export_package(current_user(), a)
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@endpoint(
+    "/packages/import",
+    "POST",
+    "Import a signed answer package into a new assessment of a vendor; the first package of a "
+    "vendor answers 409 with the key's fingerprint until confirm_fingerprint repeats it",
+    packages.IMPORTERS,
+    status=201,
+    multipart={"package": "binary", "vendor_id": "integer", "confirm_fingerprint": "string"},
+)
+def package_import():
+    user = current_user()
+    upload = request.files.get("package")
+    if upload is None:
+        raise BadInput("Send the package as multipart form field 'package'.",
+                       {"package": "Required."})  # fmt: skip
+    vendor_id = bounded_int(request.form.get("vendor_id"))
+    if vendor_id is None:
+        raise BadInput("vendor_id must be a vendor's id.", {"vendor_id": "Required."})
+    vendor = access.get_vendor(user, vendor_id)
+    confirm = request.form.get("confirm_fingerprint")
+    if confirm is not None and len(confirm) > 200:
+        raise BadInput("confirm_fingerprint is too long.", {"confirm_fingerprint": "Too long."})
+    imp = packages.import_package(user, vendor, upload.read(), confirm)
+    return packages.import_json(imp)
+
+
+@endpoint("/package-imports/<int:import_id>", "GET", "One package import", STAFF)
+def package_import_get(import_id: int):
+    return packages.import_json(packages.get_import(current_user(), import_id))
+
+
+@endpoint(
+    "/package-imports/<int:import_id>/decision",
+    "POST",
+    "Accept an imported package (its answers count; the assessment is submitted and scored) or "
+    "reject it (the assessment is cancelled)",
+    packages.DECIDERS,
+    body=ImportDecision,
+)
+def package_import_decide(import_id: int, body: ImportDecision):
+    imp = packages.get_import(current_user(), import_id)
+    return packages.import_json(packages.decide_import(current_user(), imp, body.decision,
+                                                       body.note))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     HiddenField,
@@ -48,3 +49,10 @@ class WebhookForm(Form):
     url = StringField("Address (https://...)", validators=[DataRequired(), Length(max=500)])
     description = StringField("What it is for", validators=[Optional(), Length(max=200)])
     events = SelectMultipleField("Events to send", validators=[DataRequired()])
+
+
+class PackageImportForm(Form):
+    vendor_id = SelectField("Vendor it comes from", coerce=int, validators=[DataRequired()])
+    package = FileField("Answer package (.vapkg.json)", validators=[FileRequired()])
+    confirm_fingerprint = StringField("Key fingerprint you confirmed", validators=[Optional(),
+                                      Length(max=200)])  # fmt: skip

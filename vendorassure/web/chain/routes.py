@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Vendor, WebhookEndpoint
-from ...services import access, change_events, supply_chain, webhooks
+from ...models import Assessment, PackageImport, PackageKey, Vendor, WebhookEndpoint
+from ...services import access, change_events, packages, supply_chain, webhooks
 from ...services.errors import ServiceError
 from ...services.queries import page_arg, paginate
 from ..forms import Form
 from ..helpers import apply_errors, roles_required
 from . import bp
-from .forms import ChangeEventForm, LinkForm, WebhookForm, change_kind_choices, kind_choices
+from .forms import (
+    ChangeEventForm,
+    LinkForm,
+    PackageImportForm,
+    WebhookForm,
+    change_kind_choices,
+    kind_choices,
+)
 
 STAFF = ("admin", "procurement", "risk")
 BUYER = ("admin", "procurement")
@@ -282,3 +289,105 @@ def webhook_replay(delivery_id: int):
         new = webhooks.replay(current_user, d)
         flash(f"Replayed as delivery #{new.id}: {new.status}.", "success")
     return redirect(url_for("chain.webhook_detail", webhook_id=d.endpoint_id))
+
+
+# ---- signed answer packages ---------------------------------------------------------------------
+
+
+@bp.get("/portal/packages")
+@roles_required("vendor")
+def portal_packages():
+    """The vendor's finished assessments, each downloadable as a signed answer package."""
+    rows = db.session.scalars(
+        select(Assessment)
+        .where(Assessment.vendor_id == current_user.vendor_id,
+               Assessment.status.in_(packages.EXPORTABLE))
+        .order_by(Assessment.id.desc())
+        .limit(100)
+    ).all()  # fmt: skip
+    key = db.session.scalar(
+        select(PackageKey).filter_by(vendor_id=current_user.vendor_id, purpose="signing")
+    )
+    return render_template("chain/portal_packages.html", assessments=rows, key=key)
+
+
+@bp.get("/portal/assessments/<int:assessment_id>/package")
+@roles_required("vendor")
+def portal_package_download(assessment_id: int):
+    """Download the signed answer package of one assessment."""
+    a = access.get_assessment(current_user, assessment_id)
+    data, name = packages.export_package(current_user, a)
+    return Response(data, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _import_form(post: bool = False) -> PackageImportForm:
+    form = PackageImportForm() if post else PackageImportForm(formdata=None)
+    form.vendor_id.choices = [
+        (vid, name)
+        for vid, name in db.session.execute(
+            select(Vendor.id, Vendor.name)
+            .where(Vendor.status == "active")
+            .order_by(Vendor.name)
+            .limit(1000)
+        ).all()
+    ]
+    return form
+
+
+def _packages_page(form, confirm=None):
+    rows, total = paginate(select(PackageImport), page_arg(request.args), PER_PAGE,
+                           (PackageImport.id.desc(),))  # fmt: skip
+    return render_template("chain/packages.html", form=form, imports=rows, total=total,
+                           confirm=confirm, page=page_arg(request.args), per_page=PER_PAGE)  # fmt: skip
+
+
+@bp.get("/packages")
+@roles_required(*STAFF)
+def package_list():
+    """Signed answer packages imported from vendors, and the form to import one."""
+    return _packages_page(_import_form())
+
+
+@bp.post("/packages")
+@roles_required(*BUYER)
+def package_import():
+    """Check and import a package; the first one of a vendor asks to confirm its key."""
+    form = _import_form(post=True)
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+        return _packages_page(form), 400
+    data = form.package.data.read()
+    vendor = access.get_vendor(current_user, form.vendor_id.data)
+    try:
+        imp = packages.import_package(current_user, vendor, data,
+                                      form.confirm_fingerprint.data or None)  # fmt: skip
+    except ServiceError as exc:
+        if exc.status == 409 and "fingerprint" in (exc.fields or {}):
+            confirm = {"fingerprint": exc.fields["fingerprint"], "vendor": vendor,
+                       "summary": packages.inspect_package(data)}  # fmt: skip
+            form.confirm_fingerprint.data = confirm["fingerprint"]
+            return _packages_page(form, confirm)
+        flash(exc.message, "error")
+        return _packages_page(form), exc.status
+    flash(f"Package imported into assessment #{imp.assessment_id}; it counts once a reviewer "
+          "accepts it.", "success")  # fmt: skip
+    return redirect(url_for("chain.package_list"))
+
+
+@bp.post("/package-imports/<int:import_id>/decision")
+@roles_required("risk", "admin")
+def package_decide(import_id: int):
+    """Accept or reject an imported package."""
+    imp = packages.get_import(current_user, import_id)
+    decision = request.form.get("decision", "")
+    if Form().validate_on_submit():
+        try:
+            packages.decide_import(current_user, imp, decision)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Import accepted: the assessment is submitted and scored."
+                  if decision == "accept" else "Import rejected.", "success")  # fmt: skip
+    return redirect(url_for("chain.package_list"))
