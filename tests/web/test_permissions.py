@@ -120,6 +120,12 @@ WEB = {
     "chain.package_list": STAFF,
     "chain.package_import": BUYER,
     "chain.package_decide": RISK,
+    "chain.ai_act_record": STAFF,
+    "chain.ai_act_record_pdf": STAFF,
+    "chain.ai_act_record_xlsx": STAFF,
+    "chain.dora_register": STAFF,
+    "chain.dora_register_xlsx": STAFF,
+    "chain.dora_register_csv": STAFF,
     "main.vendor_findings": ("vendor",),
     "main.vendor_finding_plan": ("vendor",),
 }
@@ -218,6 +224,10 @@ API = {
     "api.package_import": BUYER,
     "api.package_import_get": STAFF,
     "api.package_import_decide": RISK,
+    "api.ai_act_record_pdf": STAFF,
+    "api.ai_act_record_xlsx": STAFF,
+    "api.dora_register_xlsx": STAFF,
+    "api.dora_register_csv": STAFF,
 }
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from datetime import date
+
+from flask import request
 from pydantic import Field
 from sqlalchemy import select
 
 from ..models import WebhookEndpoint
-from ..services import access, change_events, packages, supply_chain, webhooks
+from ..reports import XLSX_MIMETYPE
+from ..services import access, change_events, packages, regulator, supply_chain, webhooks
 from ..services.errors import BadInput
 from ..services.queries import paginate
 from ..services.values import parse_date
 from ..validation import bounded_int
-from .core import Id, Paging, Schema, current_user, endpoint, line, page_body
+from .core import Id, Paging, Query, Schema, current_user, endpoint, line, page_body
+from .reports_routes import send_bytes
 
 STAFF = ("procurement", "risk", "admin")
 WRITERS = ("procurement", "admin")
@@ -254,11 +258,7 @@ class ImportDecision(Schema):
 def assessment_package(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
     data, name = packages.export_package(current_user(), a)
-    return Response(
-        data,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return send_bytes(data, name, "application/json")
 
 
 @endpoint(
@@ -304,3 +304,63 @@ def package_import_decide(import_id: int, body: ImportDecision):
     imp = packages.get_import(current_user(), import_id)
     return packages.import_json(packages.decide_import(current_user(), imp, body.decision,
                                                        body.note))  # fmt: skip
+
+
+# ---- the regulator's records --------------------------------------------------------------------
+
+PDF_MIMETYPE = "application/pdf"
+CSV_MIMETYPE = "text/csv"
+
+
+class DoraCsvQuery(Query):
+    template: str = Field("B_05.01", max_length=10)
+
+
+@endpoint(
+    "/vendors/<int:vendor_id>/ai-act-record.pdf",
+    "GET",
+    "The EU AI Act deployer due-diligence record (Art. 26) of a vendor's AI system, as PDF",
+    STAFF,
+    produces=(PDF_MIMETYPE,),
+)
+def ai_act_record_pdf(vendor_id: int):
+    vendor = access.get_vendor(current_user(), vendor_id)
+    data = regulator.art26_pdf(regulator.art26_record(vendor))
+    return send_bytes(data, f"ai-act-art26-{vendor.id}.pdf", PDF_MIMETYPE)
+
+
+@endpoint(
+    "/vendors/<int:vendor_id>/ai-act-record.xlsx",
+    "GET",
+    "The EU AI Act deployer due-diligence record (Art. 26) of a vendor's AI system, as a workbook",
+    STAFF,
+    produces=(XLSX_MIMETYPE,),
+)
+def ai_act_record_xlsx(vendor_id: int):
+    vendor = access.get_vendor(current_user(), vendor_id)
+    data = regulator.art26_xlsx(regulator.art26_record(vendor))
+    return send_bytes(data, f"ai-act-art26-{vendor.id}.xlsx")
+
+
+@endpoint(
+    "/portfolio/dora-register.xlsx",
+    "GET",
+    "DORA register of information (B_05.01, B_05.02, B_07.01) with the fields the platform holds",
+    STAFF,
+    produces=(XLSX_MIMETYPE,),
+)
+def dora_register_xlsx():
+    return send_bytes(regulator.dora_xlsx(), f"dora-register-{date.today().isoformat()}.xlsx")
+
+
+@endpoint(
+    "/portfolio/dora-register.csv",
+    "GET",
+    "One template of the DORA register of information as CSV (?template=B_05.01|B_05.02|B_07.01)",
+    STAFF,
+    query=DoraCsvQuery,
+    produces=(CSV_MIMETYPE,),
+)
+def dora_register_csv(query: DoraCsvQuery):
+    data = regulator.dora_csv(query.template)
+    return send_bytes(data, f"dora-{query.template}-{date.today().isoformat()}.csv", CSV_MIMETYPE)

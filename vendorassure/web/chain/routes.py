@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ...api.reports_routes import send_bytes
 from ...extensions import db
 from ...models import Assessment, PackageImport, PackageKey, Vendor, WebhookEndpoint
-from ...services import access, change_events, packages, supply_chain, webhooks
+from ...services import access, change_events, packages, regulator, supply_chain, webhooks
 from ...services.errors import ServiceError
 from ...services.queries import page_arg, paginate
 from ..forms import Form
@@ -317,8 +320,7 @@ def portal_package_download(assessment_id: int):
     """Download the signed answer package of one assessment."""
     a = access.get_assessment(current_user, assessment_id)
     data, name = packages.export_package(current_user, a)
-    return Response(data, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return send_bytes(data, name, "application/json")
 
 
 def _import_form(post: bool = False) -> PackageImportForm:
@@ -391,3 +393,63 @@ def package_decide(import_id: int):
             flash("Import accepted: the assessment is submitted and scored."
                   if decision == "accept" else "Import rejected.", "success")  # fmt: skip
     return redirect(url_for("chain.package_list"))
+
+
+# ---- the regulator's records --------------------------------------------------------------------
+
+
+@bp.get("/vendors/<int:vendor_id>/ai-act-record")
+@roles_required(*STAFF)
+def ai_act_record(vendor_id: int):
+    """The EU AI Act deployer due-diligence record of the vendor's AI system, with downloads."""
+    vendor = access.get_vendor(current_user, vendor_id)
+    return render_template(
+        "chain/ai_act_record.html", vendor=vendor, record=regulator.art26_record(vendor)
+    )
+
+
+@bp.get("/vendors/<int:vendor_id>/ai-act-record.pdf")
+@roles_required(*STAFF)
+def ai_act_record_pdf(vendor_id: int):
+    """Download the record as a PDF."""
+    vendor = access.get_vendor(current_user, vendor_id)
+    data = regulator.art26_pdf(regulator.art26_record(vendor))
+    return send_bytes(data, f"ai-act-art26-{vendor.id}.pdf", "application/pdf")
+
+
+@bp.get("/vendors/<int:vendor_id>/ai-act-record.xlsx")
+@roles_required(*STAFF)
+def ai_act_record_xlsx(vendor_id: int):
+    """Download the record as a workbook."""
+    vendor = access.get_vendor(current_user, vendor_id)
+    data = regulator.art26_xlsx(regulator.art26_record(vendor))
+    return send_bytes(data, f"ai-act-art26-{vendor.id}.xlsx")
+
+
+@bp.get("/dora")
+@roles_required(*STAFF)
+def dora_register():
+    """The DORA register of information extract: a preview of each template, downloads."""
+    frames = regulator.dora_frames()
+    return render_template(
+        "chain/dora.html",
+        frames={k: f.head(20) for k, f in frames.items()},
+        counts={k: len(f) for k, f in frames.items()},
+        about=regulator.dora_about(),
+    )
+
+
+@bp.get("/dora.xlsx")
+@roles_required(*STAFF)
+def dora_register_xlsx():
+    """Download the register as a workbook."""
+    return send_bytes(regulator.dora_xlsx(), f"dora-register-{date.today().isoformat()}.xlsx")
+
+
+@bp.get("/dora.csv")
+@roles_required(*STAFF)
+def dora_register_csv():
+    """Download one template of the register as CSV (?template=B_05.01, B_05.02 or B_07.01)."""
+    template = request.args.get("template", "B_05.01")[:10]
+    data = regulator.dora_csv(template)
+    return send_bytes(data, f"dora-{template}-{date.today().isoformat()}.csv", "text/csv")
