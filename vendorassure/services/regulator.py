@@ -210,7 +210,7 @@ def dora_frames(today: date | None = None) -> dict[str, pd.DataFrame]:
     ).all()
     chain_rows = [
         {"Identification code of the ICT third-party service provider": code[v.id],
-         "Type of ICT services": "AI service: " + (v.services or "").strip()[:200],
+         "Type of ICT services": (v.services or "").strip()[:200] or "AI service",
          "Rank": 1, "Identification code of the recipient of sub-contracted ICT services": ""}
         for v in vendors
     ]  # fmt: skip
