@@ -252,3 +252,46 @@ def test_package_pages_export_import_confirm_and_accept(make, client, db, app):
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(PackageImport, imp.id).status == "accepted"
+
+
+def test_a_correctly_signed_but_malformed_manifest_is_refused(exported, second_app):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    other, ids, tokens = second_app
+    package = json.loads(exported["bytes"])
+    good = json.loads(base64.b64decode(package["manifest"]))
+    key = Ed25519PrivateKey.generate()
+    raw_pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def signed(manifest) -> bytes:
+        body = packages.canonical(manifest)
+        sig = {"alg": "Ed25519", "public_key": base64.b64encode(raw_pub).decode(),
+               "value": base64.b64encode(key.sign(body)).decode()}  # fmt: skip
+        return _with(package, manifest=base64.b64encode(body).decode(), signature=sig)
+
+    fp = packages.fingerprint(raw_pub)
+    cert = dict(good["evidence"][0]["certificate"])
+    broken = [
+        [1, 2, 3],
+        good | {"questionnaire": "iso"},
+        good | {"answers": [{"value": "yes"}]},
+        good | {"evidence": [good["evidence"][0] | {"size": "big"}]},
+        good | {"evidence": [good["evidence"][0] | {"certificate": cert | {"issued_on": "soon"}}]},
+        good | {"evidence": [good["evidence"][0] | {"certificate": cert | {"scope": {"a": 1}}}]},
+        good | {"answers": [{"question": "no_such_question", "value": "yes"}]},
+        good | {"answers": [good["answers"][0] | {"comment": ["x"]}]},
+        good | {"answers": [good["answers"][0] | {"value": {"nested": True}}]},
+    ]
+    with other.app_context():
+        buyer = ApiClient(other.test_client(), tokens["buyer"])
+        made = buyer.post("/vendors", {"name": "Malformed Co", "intake": _intake_low()})
+        vendor_id = made.get_json()["id"]
+        before = buyer.get("/assessments").get_json()["total"]
+        for m in broken:
+            if isinstance(m, dict):
+                m = m | {"key_fingerprint": fp}
+            r = _post(buyer, signed(m), vendor_id, fp)
+            assert r.status_code == 422, (m if not isinstance(m, dict) else "", r.get_json())
+        assert buyer.get("/assessments").get_json()["total"] == before
+        _db.session.remove()

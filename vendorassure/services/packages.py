@@ -217,7 +217,11 @@ def read_package(data: bytes) -> tuple[dict, bytes, dict[str, bytes]]:
             "The signature does not match: the package was altered after the vendor signed it.",
             {"package": "Bad signature."},
         ) from None
-    manifest = json.loads(body)
+    try:
+        manifest = json.loads(body)
+    except ValueError:
+        raise PackageRefused("The signed manifest is not JSON.", {"package": "Manifest."}) from None
+    _check_manifest(manifest)
     files_in = package.get("files")
     if not isinstance(files_in, dict):
         raise PackageRefused("The package has no file list.", {"package": "Files."})
@@ -240,6 +244,43 @@ def read_package(data: bytes) -> tuple[dict, bytes, dict[str, bytes]]:
         raise PackageRefused("The manifest names another key than the one that signed it.",
                              {"package": "Key."})  # fmt: skip
     return manifest, public_raw, files
+
+
+def _check_manifest(m: Any) -> None:
+    """The manifest's shape (a signed manifest from another tool may still be malformed)."""
+
+    def bad(what: str):
+        raise PackageRefused(f"The signed manifest is malformed: {what}.", {"package": "Manifest."})
+
+    if not isinstance(m, dict):
+        bad("not an object")
+    q = m.get("questionnaire")
+    if not (
+        isinstance(q, dict)
+        and isinstance(q.get("key"), str)
+        and isinstance(q.get("version"), int)
+        and isinstance(q.get("content_hash"), str)
+    ):
+        bad("questionnaire needs key, version and content_hash")  # fmt: skip
+    if not isinstance(m.get("package_id"), str) or not isinstance(m.get("vendor"), dict):
+        bad("package_id and vendor are required")
+    if not isinstance(m["vendor"].get("name"), str):
+        bad("vendor.name is required")
+    answers, evidence = m.get("answers"), m.get("evidence")
+    if not isinstance(answers, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("question"), str)
+        and isinstance(a.get("comment", ""), str) and isinstance(a.get("na_reason", ""), str)
+        and isinstance(a.get("na", False), bool)
+        for a in answers
+    ):  # fmt: skip
+        bad("answers must be a list of {question, value, ...}")
+    if not isinstance(evidence, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("sha256"), str) and isinstance(e.get("size"), int)
+        and isinstance(e.get("name"), str) and isinstance(e.get("kind"), str)
+        and isinstance(e.get("certificate", {}), dict)
+        for e in evidence
+    ):  # fmt: skip
+        bad("evidence must be a list of {sha256, size, name, kind, ...}")
 
 
 def inspect_package(data: bytes) -> dict[str, Any]:
@@ -321,12 +362,14 @@ def import_package(actor, vendor: Vendor, data: bytes, confirm_fingerprint: str 
             raise PackageRefused(f"Answer to {question.key!r}: {exc.message}",
                                  {"package": "Invalid answer."}) from None  # fmt: skip
         clean.append((question, value, a))
+    metas: dict[str, dict] = {}
     for e in manifest.get("evidence", []):
         if e.get("kind") not in EVIDENCE_KINDS or (
             e.get("question") and e["question"] not in questions
         ):
             raise PackageRefused("The package lists evidence of an unknown kind or question.",
                                  {"package": "Evidence."})  # fmt: skip
+        metas[e["sha256"]] = _certificate_meta(e.get("certificate") or {})
     storage = get_storage()
     keys: dict[str, str] = {}
     try:  # the blobs first: a store failure leaves nothing behind
@@ -367,15 +410,12 @@ def import_package(actor, vendor: Vendor, data: bytes, confirm_fingerprint: str 
                                   comment=str(a.get("comment") or "")[:5000], carried_forward=True,
                                   reused_from=origin))  # fmt: skip
         for e in manifest.get("evidence", []):
-            meta = e.get("certificate") or {}
             db.session.add(Evidence(
                 vendor_id=vendor.id, assessment_id=assessment.id,
                 question_id=questions[e["question"]].id if e.get("question") else None,
                 kind=e["kind"], original_name=str(e["name"])[:255], storage_key=keys[e["sha256"]],
                 size=e["size"], sha256=e["sha256"], media_type=str(e.get("media_type"))[:100],
-                uploaded_by_id=actor.id,
-                **{k: (date.fromisoformat(meta[k]) if k in ("issued_on", "expires_on") and meta.get(k)
-                       else meta.get(k)) for k in _META if meta.get(k) is not None},
+                uploaded_by_id=actor.id, **metas[e["sha256"]],
             ))  # fmt: skip
         audit.record(actor, "package.imported", imp, assessment_id=assessment.id, vendor_id=vendor.id,
                      details={"package_id": manifest["package_id"], "fingerprint": fp,
@@ -389,6 +429,35 @@ def import_package(actor, vendor: Vendor, data: bytes, confirm_fingerprint: str 
         db.session.commit()
         raise
     return imp
+
+
+_META_LIMITS = {"certification_body": 200, "certificate_number": 100, "scope": 5000,
+                "standard": 100, "edition": 50, "accreditation_body": 200}  # fmt: skip
+
+
+def _certificate_meta(meta: dict) -> dict[str, Any]:
+    """Certificate details of a package, checked against the columns they go into."""
+    out: dict[str, Any] = {}
+    for k in _META:
+        v = meta.get(k)
+        if v is None:
+            continue
+        if k in ("issued_on", "expires_on"):
+            try:
+                out[k] = date.fromisoformat(v) if isinstance(v, str) else None
+            except ValueError:
+                out[k] = None
+            if out[k] is None:
+                raise PackageRefused(f"Certificate {k} must be a date (YYYY-MM-DD).",
+                                     {"package": "Certificate."})  # fmt: skip
+        elif k == "not_accredited":
+            out[k] = bool(v)
+        elif isinstance(v, str) and len(v) <= _META_LIMITS[k]:
+            out[k] = v
+        else:
+            raise PackageRefused(f"Certificate {k} is not text of a usable length.",
+                                 {"package": "Certificate."})  # fmt: skip
+    return out
 
 
 def _forget(storage, key: str) -> None:
