@@ -82,6 +82,7 @@ def supply_link_delete(link_id: int):
     "(?upstream_vendor_id= lists who depends on one provider)",
     STAFF,
     query=ConcentrationQuery,
+    responses={404: "No such upstream vendor"},
 )
 def portfolio_concentration(query: ConcentrationQuery):
     if query.upstream_vendor_id is not None:
@@ -269,6 +270,7 @@ def assessment_package(assessment_id: int):
     packages.IMPORTERS,
     status=201,
     multipart={"package": "binary", "vendor_id": "integer", "confirm_fingerprint": "string"},
+    responses={404: "No such vendor"},
 )
 def package_import():
     user = current_user()
