@@ -187,3 +187,18 @@ def test_vendor_chain_page_shows_map_table_and_suggestions(make, portfolio, clie
     )
     assert bad.status_code == 302  # refused with a message, nothing stored
     assert len(supply_chain.chain_view(p["alpha"])["upstream"]) == 2
+
+
+def test_a_batch_rescore_keeps_the_upstream_driver_and_reports_no_change(make, portfolio):
+    from vendorassure.services.library import scoring_model
+    from vendorassure.services.rescore import rescore_all
+
+    buyer = make.user("procurement")
+    supply_chain.add_link(buyer, portfolio["alpha"], portfolio["omega"].id, "foundation_model")
+    report = rescore_all(scoring_model())
+    assert report.assessments == 2 and report.ratings_changed == 0
+    view = score_view(portfolio["alpha_a"])
+    assert view["rating"] == "medium"
+    assert [f["key"] for f in view["red_flags"] if f["key"].startswith("upstream.")] == [
+        f"upstream.foundation_model.{portfolio['omega'].id}"
+    ]

@@ -173,7 +173,7 @@ class ScoreRecord:
         )
 
 
-def store_scores(records: Iterable[ScoreRecord]) -> int:
+def store_scores(records: Iterable[ScoreRecord], model=None) -> int:
     """Write score records: rating columns, control and objective scores and explanation.
 
     All or nothing: the rows are written in the caller's transaction and committed (or rolled
@@ -181,7 +181,7 @@ def store_scores(records: Iterable[ScoreRecord]) -> int:
     """
     from .score_hooks import before_store
 
-    records = before_store(list(records))  # upstream providers, rating-changed webhooks
+    records = before_store(list(records), model)  # upstream providers, rating-changed webhooks
     if not records:
         return 0
     db.session.flush()

@@ -275,11 +275,12 @@ def upstream_inputs(vendor_ids: Iterable[int]) -> dict[int, list[UpstreamIn]]:
     return out
 
 
-def with_upstream(records: list) -> list:
-    """Score records with their vendors' upstream providers applied (``scoring.upstream``)."""
+def with_upstream(records: list, model=None) -> list:
+    """Score records with their vendors' upstream providers applied (``scoring.upstream``);
+    idempotent, so applying it to records that have it already changes nothing."""
     from dataclasses import replace
 
-    model = scoring_model()
+    model = model or scoring_model()
     if model.upstream is None or not records:
         return records
     vendor_of = dict(
