@@ -202,3 +202,30 @@ def test_a_batch_rescore_keeps_the_upstream_driver_and_reports_no_change(make, p
     assert [f["key"] for f in view["red_flags"] if f["key"].startswith("upstream.")] == [
         f"upstream.foundation_model.{portfolio['omega'].id}"
     ]
+
+
+def test_the_map_and_concentration_do_not_query_per_link(make, api, db):
+    from sqlalchemy import event
+
+    buyer, risk = make.user("procurement"), api(make.user("risk"))
+    hub = make.vendor("Hub AI", level="low")
+    counts = []
+    for n in (2, 6):
+        while len(supply_chain.chain_view(hub)["upstream"]) < n:
+            provider = make.vendor(level="high")
+            supply_chain.add_link(buyer, hub, provider.id, "hosting")
+            supply_chain.add_link(buyer, make.vendor(), provider.id, "sub_processor")
+        risk.get(f"/vendors/{hub.id}/supply-chain")  # caches warm (model, vocabulary, token)
+        statements = []
+
+        def track(*args, _s=statements):
+            _s.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", track)
+        try:
+            risk.get(f"/vendors/{hub.id}/supply-chain")
+            risk.get("/portfolio/concentration")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", track)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

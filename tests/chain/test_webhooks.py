@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import answer_all
 from vendorassure.jobs.schedule import tick
-from vendorassure.models import Job, WebhookDelivery
+from vendorassure.models import Job, WebhookDelivery, WebhookEndpoint
 from vendorassure.models._base import utcnow
 from vendorassure.services import assessments, change_events, webhooks
 
@@ -215,3 +215,27 @@ def test_rating_changes_and_findings_become_events(make, receiver, db):
     assert [(c["data"]["assessment_id"], c["data"]["from"], c["data"]["to"]) for c in changed] == [
         (a.id, "low", "medium")
     ]
+
+
+def test_webhook_pages_register_show_the_secret_once_and_replay(make, client, receiver, db):
+    from tests.conftest import login
+
+    login(client, make.user("admin"))
+    r = client.post("/chain/webhooks", data={"url": receiver.url, "description": "SIEM",
+                                             "events": ["assessment.submitted"]})  # fmt: skip
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="webhook-secret">whsec_' in html
+    assert "whsec_" not in client.get("/chain/webhooks").get_data(as_text=True)
+    bad = client.post("/chain/webhooks", data={"url": "file:///etc/passwd",
+                                               "events": ["assessment.submitted"]})  # fmt: skip
+    assert "http" in bad.get_data(as_text=True) and db.session.query(WebhookDelivery).count() == 0
+    make.submitted(level="low", best=True)
+    webhooks.dispatch_due()
+    d = db.session.query(WebhookDelivery).one()
+    page = client.get(f"/chain/webhooks/{d.endpoint_id}").get_data(as_text=True)
+    assert "Delivered" in page and "HTTP 200" in page
+    assert client.post(f"/chain/webhook-deliveries/{d.id}/replay").status_code == 302
+    assert db.session.query(WebhookDelivery).count() == 2 and len(receiver.requests) == 2
+    assert client.post(f"/chain/webhooks/{d.endpoint_id}/toggle").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(WebhookEndpoint, d.endpoint_id).active is False
