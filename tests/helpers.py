@@ -56,3 +56,21 @@ def answers_payloads(assessment, best: bool = True):
         given[q.key] = AnswerIn(question=q.key, value=value)
         out.append((q.key, value))
     return out
+
+
+def upload_certificate(contact, assessment, name="iso42001.pdf", **meta):
+    """Attach a complete, in-date ISO/IEC 42001 certificate to the certification question."""
+    from datetime import date, timedelta
+
+    from vendorassure.services import evidence
+
+    details = {
+        "certification_body": "Cert Body", "certificate_number": "AI-1", "scope": "The product",
+        "standard": "ISO/IEC 42001", "edition": "2023", "accreditation_body": "UKAS",
+        "issued_on": (date.today() - timedelta(days=100)).isoformat(),
+        "expires_on": (date.today() + timedelta(days=900)).isoformat(),
+    }  # fmt: skip
+    return evidence.upload_evidence(
+        contact, assessment, name, PDF, "iso42001_certificate", "iso42001_certified",
+        **(details | meta),
+    )  # fmt: skip

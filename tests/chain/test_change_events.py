@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import login
-from tests.helpers import PDF, answer_all
+from tests.helpers import answer_all, upload_certificate
 from vendorassure.models import Assessment, ChangeEvent, Evidence
 from vendorassure.services import assessments, change_events
 from vendorassure.services import evidence as evidence_service
@@ -24,13 +24,7 @@ def completed(make, db):
     a = make.assessment(vendor, FULL)
     contact = make.user("vendor", vendor=vendor)
     answer_all(contact, a, best=True)
-    cert = evidence_service.upload_evidence(
-        contact, a, "cert.pdf", PDF, "iso42001_certificate", "iso42001_certified",
-        certification_body="Cert Body", certificate_number="AI-1", scope="The product",
-        standard="ISO/IEC 42001", edition="2023", accreditation_body="UKAS",
-        issued_on=(date.today() - timedelta(days=100)).isoformat(),
-        expires_on=(date.today() + timedelta(days=900)).isoformat(),
-    )  # fmt: skip
+    cert = upload_certificate(contact, a, "cert.pdf")
     assessments.submit_assessment(contact, a)
     risk = make.user("risk")
     evidence_service.verify_evidence(risk, cert, "accepted", "", True, True)

@@ -9,16 +9,14 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import date, timedelta
 
 import pytest
 
 from tests.conftest import PASSWORD, ApiClient, _create_pg_database, _drop_pg_database
-from tests.helpers import PDF, answer_all
+from tests.helpers import answer_all, upload_certificate
 from vendorassure import create_app
 from vendorassure.extensions import db as _db
 from vendorassure.services import assessments, packages
-from vendorassure.services import evidence as evidence_service
 from vendorassure.services.auth import create_user, issue_api_token
 from vendorassure.services.library import load_library
 from vendorassure.services.vendors import create_vendor
@@ -83,13 +81,7 @@ def exported(make, api, db):
     a = make.assessment(vendor, KEY)
     contact = make.user("vendor", vendor=vendor)
     answer_all(contact, a, best=True)
-    evidence_service.upload_evidence(
-        contact, a, "iso42001.pdf", PDF, "iso42001_certificate", "iso42001_certified",
-        certification_body="Cert Body", certificate_number="AI-7", scope="Zeta platform",
-        standard="ISO/IEC 42001", edition="2023", accreditation_body="UKAS",
-        issued_on=(date.today() - timedelta(days=30)).isoformat(),
-        expires_on=(date.today() + timedelta(days=700)).isoformat(),
-    )  # fmt: skip
+    upload_certificate(contact, a, certificate_number="AI-7", scope="Zeta platform")
     assessments.submit_assessment(contact, a)
     r = api(contact).get(f"/assessments/{a.id}/package")
     assert r.status_code == 200, r.get_json()

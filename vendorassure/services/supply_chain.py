@@ -311,18 +311,17 @@ def with_upstream(records: list, model=None) -> list:
 def chain_view(vendor: Vendor, today: date | None = None) -> dict[str, Any]:
     """The vendor's map: its upstream links and its dependants, each with its own rating and
     certificate states, plus suggestions (a fixed number of queries)."""
-    ups = db.session.execute(
-        select(SupplyLink, Vendor)
-        .join(Vendor, Vendor.id == SupplyLink.upstream_id)
-        .where(SupplyLink.vendor_id == vendor.id)
-        .order_by(Vendor.name, SupplyLink.kind)
-    ).all()
-    downs = db.session.execute(
-        select(SupplyLink, Vendor)
-        .join(Vendor, Vendor.id == SupplyLink.vendor_id)
-        .where(SupplyLink.upstream_id == vendor.id)
-        .order_by(Vendor.name, SupplyLink.kind)
-    ).all()
+
+    def links(mine, other):
+        return db.session.execute(
+            select(SupplyLink, Vendor)
+            .join(Vendor, Vendor.id == other)
+            .where(mine == vendor.id)
+            .order_by(Vendor.name, SupplyLink.kind)
+        ).all()
+
+    ups = links(SupplyLink.vendor_id, SupplyLink.upstream_id)
+    downs = links(SupplyLink.upstream_id, SupplyLink.vendor_id)
     ids = sorted({v.id for _, v in ups} | {v.id for _, v in downs} | {vendor.id})
     facts = _provider_facts(ids)
     certs = certificate_states(ids, today)

@@ -31,6 +31,11 @@ BUYER = ("admin", "procurement")
 PER_PAGE = 25
 
 
+def _flash_errors(form) -> None:
+    for name, errors in form.errors.items():
+        flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+
+
 def _link_form(vendor, formdata=None) -> LinkForm:
     form = LinkForm(formdata=formdata)
     form.kind.choices = kind_choices()
@@ -82,8 +87,7 @@ def link_create(vendor_id: int):
                 f"{link.upstream.name} linked as {supply_chain.kind_label(link.kind)}.", "success"
             )
     else:
-        for name, errors in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+        _flash_errors(form)
     return redirect(url_for("chain.vendor_chain", vendor_id=vendor.id))
 
 
@@ -145,8 +149,7 @@ def _change_form(formdata=None) -> ChangeEventForm:
 
 def _report(vendor, form, source: str) -> bool:
     if not form.validate_on_submit():
-        for name, errors in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+        _flash_errors(form)
         return False
     try:
         event = change_events.report_change(
@@ -357,8 +360,7 @@ def package_import():
     """Check and import a package; the first one of a vendor asks to confirm its key."""
     form = _import_form(post=True)
     if not form.validate_on_submit():
-        for name, errors in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+        _flash_errors(form)
         return _packages_page(form), 400
     data = form.package.data.read()
     vendor = access.get_vendor(current_user, form.vendor_id.data)
