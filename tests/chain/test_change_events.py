@@ -59,7 +59,7 @@ def test_a_suspended_certificate_withdraws_the_credit_now(completed, api, db):
 
 
 def test_a_model_change_proposes_a_scoped_reassessment_of_only_the_affected_questions(
-    completed, make, api, db
+    completed, make, api, db, app
 ):
     c = completed
     buyer = make.user("procurement")
@@ -85,6 +85,15 @@ def test_a_model_change_proposes_a_scoped_reassessment_of_only_the_affected_ques
     old = assessments.answer_map(c["assessment"])
     assert all(answers[k].value == old[k].value for k in pending)  # pre-filled
     assert len(answers) > len(pending) and asked >= set(answers)
+    # the vendor's page names the change and links the questions to re-answer
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, c["contact"])
+    page = client.get(f"/portal/assessments/{new.id}").get_data(as_text=True)
+    assert (
+        "A scoped reassessment after the change" in page and 'href="#q-model_change_notice"' in page
+    )
     # a second reassessment for the same change is a conflict
     assert api(buyer).post(f"/change-events/{event.id}/reassessment", {}).status_code == 409
     # the vendor changes one affected answer, confirms the others and submits

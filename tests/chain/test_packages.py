@@ -235,6 +235,11 @@ def test_package_pages_export_import_confirm_and_accept(make, client, db, app):
     r = client.post("/chain/packages", data=form, content_type="multipart/form-data")
     assert r.status_code == 302
     imp = db.session.query(PackageImport).one()
+    target_contact = make.user("vendor", vendor=target)
+    login(client, target_contact)
+    page = client.get(f"/portal/assessments/{imp.assessment_id}").get_data(as_text=True)
+    assert "Pre-filled from a signed answer package" in page
+    login(client, buyer)
     bad = {"vendor_id": str(target.id), "package": (io.BytesIO(data[:-5]), "x.vapkg.json")}
     r = client.post("/chain/packages", data=bad, content_type="multipart/form-data")
     assert r.status_code == 422 and "not a VendorAssure" in r.get_data(as_text=True)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ...api.reports_routes import send_bytes
 from ...extensions import db
-from ...models import Assessment, PackageImport, PackageKey, Vendor, WebhookEndpoint
+from ...models import Assessment, ChangeEvent, PackageImport, PackageKey, Vendor, WebhookEndpoint
 from ...services import access, change_events, packages, regulator, supply_chain, webhooks
 from ...services.errors import ServiceError
 from ...services.queries import page_arg, paginate
@@ -139,6 +139,17 @@ def concentration():
 def report_change_keys() -> set[str]:
     """Questions whose portal page links to "Report a change" (content file)."""
     return set(supply_chain.content().get("report_change_from") or [])
+
+
+@bp.app_template_global()
+def assessment_origin(assessment) -> dict:
+    """A scoped reassessment's change event (and the questions it re-opens), or the package an
+    assessment was imported from (one query each)."""
+    event = db.session.scalar(select(ChangeEvent).filter_by(reassessment_id=assessment.id))
+    if event is not None:
+        return {"event": event, "kind_label": change_events.kind_label(event.kind),
+                "reopened": list(event.question_keys or [])}  # fmt: skip
+    return {"package": packages.pending_import(assessment)}
 
 
 def _change_form(formdata=None) -> ChangeEventForm:
