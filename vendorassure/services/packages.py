@@ -532,5 +532,7 @@ def import_json(imp: PackageImport) -> dict[str, Any]:
 
 
 def pending_import(assessment: Assessment) -> PackageImport | None:
-    """The package import an assessment was pre-filled from, if any."""
-    return db.session.scalar(select(PackageImport).filter_by(assessment_id=assessment.id))
+    """The import an assessment was pre-filled from while it waits for a reviewer, if any."""
+    return db.session.scalar(
+        select(PackageImport).filter_by(assessment_id=assessment.id, status="pending")
+    )
