@@ -58,7 +58,7 @@ def answers_payloads(assessment, best: bool = True):
     return out
 
 
-def upload_certificate(contact, assessment, name="iso42001.pdf", **meta):
+def upload_certificate(contact, assessment, name="iso42001.pdf", data=PDF, **meta):
     """Attach a complete, in-date ISO/IEC 42001 certificate to the certification question."""
     from datetime import date, timedelta
 
@@ -71,6 +71,6 @@ def upload_certificate(contact, assessment, name="iso42001.pdf", **meta):
         "expires_on": (date.today() + timedelta(days=900)).isoformat(),
     }  # fmt: skip
     return evidence.upload_evidence(
-        contact, assessment, name, PDF, "iso42001_certificate", "iso42001_certified",
+        contact, assessment, name, data, "iso42001_certificate", "iso42001_certified",
         **(details | meta),
     )  # fmt: skip

@@ -239,3 +239,26 @@ def test_webhook_pages_register_show_the_secret_once_and_replay(make, client, re
     assert client.post(f"/chain/webhooks/{d.endpoint_id}/toggle").status_code == 302
     db.session.expire_all()
     assert db.session.get(WebhookEndpoint, d.endpoint_id).active is False
+
+
+def test_expiring_certificates_are_announced_once(make, receiver, db):
+    from datetime import date, timedelta
+
+    from tests.helpers import PDF, upload_certificate
+
+    ep = webhooks.create_endpoint(make.user("admin"), receiver.url, ["evidence.expiring"])
+    vendor = make.vendor("Mu Metrics", level="low")
+    a = make.assessment(vendor, "iso42001-ai-vendor")
+    contact = make.user("vendor", vendor=vendor)
+    soon = (date.today() + timedelta(days=10)).isoformat()
+    cert = upload_certificate(contact, a, expires_on=soon)
+    upload_certificate(contact, a, "later.pdf", PDF + b"%later", certificate_number="AI-2",
+                       expires_on=(date.today() + timedelta(days=200)).isoformat())  # fmt: skip
+    tick()  # the day's expiring job, then the dispatch of what it queued
+    tick()
+    tick()
+    got = [_check_signature(ep.secret, q) for q in receiver.requests]
+    assert [(g["type"], g["data"]["evidence_id"], g["data"]["expires_on"]) for g in got] == [
+        ("evidence.expiring", cert.id, soon)
+    ]
+    assert webhooks.emit_expiring() == 0  # the same certificate and date: not again
