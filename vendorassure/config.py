@@ -268,13 +268,11 @@ def _choice(value: str | None, name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _delays(value: str | None) -> tuple[int, ...]:
+def _delays(value: str | None, name: str = "JOBS_RETRY_DELAYS") -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in (value or "10,60,300").split(",") if x.strip())
     except ValueError:
-        raise ValueError(
-            f"JOBS_RETRY_DELAYS: expected seconds like 10,60,300, got {value!r}"
-        ) from None
+        raise ValueError(f"{name}: expected seconds like 10,60,300, got {value!r}") from None
 
 
 def deployment_settings(env) -> dict:
