@@ -2,7 +2,7 @@
 
 Revision ID: d16c4a1e9b2f
 Revises: 1b7eb9a6356c
-Create Date: 2026-12-01 11:29:40.122640
+Create Date: 2026-12-01 12:18:50.771839
 
 """
 from alembic import op
@@ -80,6 +80,7 @@ def upgrade():
     sa.Column('question_keys', sa.JSON(), nullable=False),
     sa.Column('provisional', sa.JSON(), nullable=False),
     sa.Column('reassessment_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), server_default='open', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['reassessment_id'], ['assessments.id'], name=op.f('fk_change_events_reassessment_id_assessments'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['reported_by_id'], ['users.id'], name=op.f('fk_change_events_reported_by_id_users'), ondelete='SET NULL'),

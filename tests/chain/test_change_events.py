@@ -161,3 +161,18 @@ def test_vendor_reports_a_change_in_the_portal_from_the_model_change_question(
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(ChangeEvent, event.id).reassessment_id is not None
+
+
+def test_two_buyers_issuing_the_same_scoped_reassessment_at_once_get_one(completed, make, app, db):
+    from tests.api.test_races import _parallel, _token
+
+    buyer = make.user("procurement")
+    event = change_events.report_change(
+        buyer, completed["vendor"], "incident", "Outage for six hours.", None, "staff"
+    )
+    tokens = [_token(make.user("procurement")) for _ in range(3)]
+    path = f"/change-events/{event.id}/reassessment"
+    statuses = _parallel(app, [("POST", path, t, {}) for t in tokens])
+    assert sorted(statuses) == [201, 409, 409], statuses
+    db.session.rollback()
+    assert db.session.query(Assessment).filter_by(vendor_id=completed["vendor"].id).count() == 2

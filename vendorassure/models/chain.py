@@ -66,6 +66,8 @@ class ChangeEvent(db.Model):
     reassessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessments.id", ondelete="SET NULL"), index=True
     )
+    # open -> issuing (claimed by one request) -> issued; back to open if issuing fails
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     vendor = relationship("Vendor")

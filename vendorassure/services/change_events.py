@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import (
@@ -204,11 +204,6 @@ def issue_reassessment(actor, event: ChangeEvent, due_date=None) -> Assessment:
     """Issue the scoped reassessment: the last completed assessment's answers carried forward,
     only the affected questions left for the vendor to confirm or change."""
     require_role(actor, *ISSUERS)
-    event = db.session.scalar(
-        select(ChangeEvent).where(ChangeEvent.id == event.id).with_for_update()
-    )
-    if event.reassessment_id is not None:
-        raise Conflict("A reassessment was already issued for this change.")
     source = _latest(event.vendor_id, completed_only=True)
     if source is None:
         raise Conflict(
@@ -216,8 +211,24 @@ def issue_reassessment(actor, event: ChangeEvent, due_date=None) -> Assessment:
         )
     if not event.question_keys:
         raise Conflict("This change touches no question of the vendor's questionnaire.")
+    # Claim the event in one UPDATE: of requests arriving together, one issues, the others 409.
+    table = ChangeEvent.__table__
+    claimed = db.session.execute(
+        update(table)
+        .where(table.c.id == event.id, table.c.status == "open")
+        .values(status="issuing")
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        raise Conflict("A reassessment was already issued for this change.")
     due = due_date or date.today() + timedelta(days=14)
-    assessment = issue_assessment(actor, event.vendor, source.questionnaire.key, due)
+    try:
+        assessment = issue_assessment(actor, event.vendor, source.questionnaire.key, due)
+    except Exception:
+        db.session.rollback()
+        db.session.execute(update(table).where(table.c.id == event.id).values(status="open"))
+        db.session.commit()
+        raise
     keys = set(event.question_keys)
     carried = db.session.scalars(
         select(Answer)
@@ -228,7 +239,7 @@ def issue_reassessment(actor, event: ChangeEvent, due_date=None) -> Assessment:
     for a in carried:
         a.carried_forward = False  # unaffected answers stand as they were accepted
     event = db.session.get(ChangeEvent, event.id)
-    event.reassessment_id = assessment.id
+    event.reassessment_id, event.status = assessment.id, "issued"
     audit.record(
         actor,
         "change_event.reassessment_issued",
@@ -268,6 +279,7 @@ def event_json(e: ChangeEvent, staff: bool = True) -> dict[str, Any]:
         "controls": list(e.controls or []),
         "question_keys": list(e.question_keys or []),
         "reassessment_id": e.reassessment_id,
+        "reassessment_status": e.status,
         "created_at": e.created_at.isoformat(),
     }
     if staff:
