@@ -262,3 +262,33 @@ def test_expiring_certificates_are_announced_once(make, receiver, db):
         ("evidence.expiring", cert.id, soon)
     ]
     assert webhooks.emit_expiring() == 0  # the same certificate and date: not again
+
+
+def test_an_attempt_in_flight_is_not_dispatched_again(make, receiver, db, app, monkeypatch):
+    import time
+
+    webhooks.create_endpoint(make.user("admin"), receiver.url, ["assessment.submitted"])
+    make.submitted(level="low", best=True)
+    d = db.session.query(WebhookDelivery).one()
+    in_flight = threading.Event()
+    original = webhooks.post
+
+    def post_slowly(*args):
+        in_flight.set()
+        time.sleep(0.5)
+        return original(*args)
+
+    monkeypatch.setattr(webhooks, "post", post_slowly)
+
+    def run():
+        with app.app_context():
+            webhooks.deliver(d.id)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert in_flight.wait(5)
+    assert webhooks.due() == []  # leased while in flight: a dispatch now sends nothing
+    worker.join(10)
+    db.session.expire_all()
+    assert db.session.get(WebhookDelivery, d.id).status == "delivered"
+    assert len(receiver.requests) == 1

@@ -390,6 +390,10 @@ def deliver(delivery_id: int) -> dict[str, Any]:
     ep = db.session.get(WebhookEndpoint, d.endpoint_id)
     d.attempts += 1
     attempt = d.attempts
+    # a lease while the attempt is in flight: a dispatch meanwhile does not send it twice, and a
+    # worker that dies mid-attempt leaves it due again once the lease ends
+    lease = float(current_app.config.get("WEBHOOK_TIMEOUT_SECONDS") or 5) + 30
+    d.next_attempt_at = utcnow() + timedelta(seconds=lease)
     url, secret, body = ep.url, ep.secret, d.body
     db.session.commit()  # no row lock held while waiting on the network
     status, text, error = post(url, secret, body, {"VendorAssure-Event": d.event,
