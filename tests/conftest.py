@@ -21,6 +21,7 @@ from vendorassure.models import (
     Assessment,
     AuditEvent,
     Campaign,
+    ChangeEvent,
     Comment,
     ControlScore,
     Evidence,
@@ -32,6 +33,8 @@ from vendorassure.models import (
     Notification,
     NotificationPreference,
     ObjectiveScore,
+    PackageImport,
+    PackageKey,
     PasswordReset,
     Question,
     QuestionControl,
@@ -40,8 +43,11 @@ from vendorassure.models import (
     RateLimitCounter,
     RecoveryCode,
     Reminder,
+    SupplyLink,
     User,
     Vendor,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from vendorassure.services import assessments as assessment_service
 from vendorassure.services import vendors as vendor_service
@@ -56,6 +62,12 @@ PG_SERVER = os.environ.get(
 )
 # Rows of these tables are removed after every test, children first.
 TRANSIENT = (
+    WebhookDelivery,
+    WebhookEndpoint,
+    PackageImport,
+    ChangeEvent,
+    SupplyLink,
+    PackageKey,
     Job,
     RateLimitCounter,
     Reminder,

@@ -65,3 +65,21 @@ def portal_pages(client, assessment) -> str:
         client.get(f"/portal/assessments/{assessment.id}?s={s}").get_data(as_text=True)
         for s in sections
     )
+
+
+def upload_certificate(contact, assessment, name="iso42001.pdf", data=PDF, **meta):
+    """Attach a complete, in-date ISO/IEC 42001 certificate to the certification question."""
+    from datetime import date, timedelta
+
+    from vendorassure.services import evidence
+
+    details = {
+        "certification_body": "Cert Body", "certificate_number": "AI-1", "scope": "The product",
+        "standard": "ISO/IEC 42001", "edition": "2023", "accreditation_body": "UKAS",
+        "issued_on": (date.today() - timedelta(days=100)).isoformat(),
+        "expires_on": (date.today() + timedelta(days=900)).isoformat(),
+    }  # fmt: skip
+    return evidence.upload_evidence(
+        contact, assessment, name, data, "iso42001_certificate", "iso42001_certified",
+        **(details | meta),
+    )  # fmt: skip

@@ -129,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     from .web.account import bp as account_bp
     from .web.admin import bp as admin_bp
     from .web.auth import bp as auth_bp
+    from .web.chain import bp as chain_bp
     from .web.inbox import bp as inbox_bp
     from .web.main import bp as main_bp
     from .web.portal import bp as portal_bp
@@ -145,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
         review_bp,
         admin_bp,
         inbox_bp,
+        chain_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

@@ -295,13 +295,11 @@ def _choice(value: str | None, name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _delays(value: str | None) -> tuple[int, ...]:
+def _delays(value: str | None, name: str = "JOBS_RETRY_DELAYS") -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in (value or "10,60,300").split(",") if x.strip())
     except ValueError:
-        raise ValueError(
-            f"JOBS_RETRY_DELAYS: expected seconds like 10,60,300, got {value!r}"
-        ) from None
+        raise ValueError(f"{name}: expected seconds like 10,60,300, got {value!r}") from None
 
 
 def deployment_settings(env) -> dict:
@@ -333,6 +331,13 @@ def deployment_settings(env) -> dict:
         "REMINDERS_AT": env.get("REMINDERS_AT") or "07:15",
         "SCHEDULER_ENABLED": _bool(env.get("SCHEDULER_ENABLED"), True),
         "EXPORT_TTL_HOURS": int(env.get("EXPORT_TTL_HOURS") or 24),
+        # Outgoing webhooks (docs/WEBHOOKS.md): the seconds between attempts (one more attempt
+        # than delays), the receiver's time to answer, and whether private addresses are allowed.
+        "WEBHOOK_RETRY_DELAYS": _delays(
+            env.get("WEBHOOK_RETRY_DELAYS") or "60,300,1800,7200,43200"
+        ),
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS") or 5),
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE")),
         # Behind a load balancer: how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
         "PROXY_HOPS": int(env.get("PROXY_HOPS") or 0),
         "LOG_FORMAT": _choice(env.get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),

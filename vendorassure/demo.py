@@ -12,9 +12,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Evidence, User
+from .models import Evidence, User, Vendor
 from .scoring import AnswerIn, visible_questions
-from .services import assessments, evidence, vendors
+from .services import assessments, evidence, supply_chain, vendors
 from .services.auth import create_user
 from .services.library import intake_definition, scoring_model
 from .services.scoring import question_defs
@@ -40,6 +40,20 @@ VENDORS = [
     ),
     ("Atlas Agents", 0.95, "completed", 0.2, "Autonomous procurement agent that places orders"),
     ("Quill Writing Assistant", 0.2, "completed", 0.95, "Drafting assistant for marketing copy"),
+    (
+        "Orbital Foundation Models",
+        0.9,
+        "completed",
+        0.3,
+        "Foundation-model API behind other vendors",
+    ),
+]
+# The AI supply chain of the demo portfolio: (dependant, provider, kind).
+SUPPLY_LINKS = [
+    ("Cortex Health Labs", "Orbital Foundation Models", "foundation_model"),
+    ("Quill Writing Assistant", "Orbital Foundation Models", "foundation_model"),
+    ("Atlas Agents", "Orbital Foundation Models", "foundation_model"),
+    ("Northwind Vision AI", "Atlas Agents", "sub_processor"),
 ]
 
 DEMO_PDF = (
@@ -144,6 +158,9 @@ def seed() -> tuple[bool, list[str]]:
             assessments.review_assessment(
                 risk, a, "complete", "Reviewed in the quarterly supplier round."
             )
+    by_name = {v.name: v for v in db.session.scalars(select(Vendor))}
+    for dependant, provider, kind in SUPPLY_LINKS:
+        supply_chain.add_link(buyer, by_name[dependant], by_name[provider].id, kind)
     path = Path(current_app.instance_path) / "demo-credentials.txt"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (each module registers its routes on bp)
     account_routes,
     audit_routes,
     campaigns_routes,
+    chain_routes,
     findings_routes,
     jobs_routes,
     library_routes,

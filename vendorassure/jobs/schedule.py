@@ -34,6 +34,21 @@ def due_jobs(now: datetime) -> list[tuple[str, str, dict]]:
         day = now.date().isoformat()
         owed.append(("reminders.send", f"reminders.send:{day}", {"today": day}))
         owed.append(("notifications.sweep", f"notifications.sweep:{day}", {"today": day}))
+    owed += webhook_jobs(now)
+    return owed
+
+
+def webhook_jobs(now: datetime) -> list[tuple[str, str, dict]]:
+    """Webhook work owed: a dispatch while deliveries are due, the day's expiring certificates."""
+    from ..services import webhooks
+
+    owed = []
+    if webhooks.due(now, limit=1):
+        slot = f"{now:%Y-%m-%dT%H:%M}:{now.second // 30}"
+        owed.append(("webhooks.dispatch", f"webhooks.dispatch:{slot}", {}))
+    if webhooks.subscribed("evidence.expiring"):
+        day = now.date().isoformat()
+        owed.append(("webhooks.expiring", f"webhooks.expiring:{day}", {"today": day}))
     return owed
 
 

@@ -67,3 +67,6 @@ def notifications_sweep(today: str | None = None) -> dict:
     from ..services.notifications import sweep
 
     return sweep(date.fromisoformat(today) if today else None)
+
+
+from . import webhook_tasks  # noqa: E402,F401  (registers the webhook job types)

@@ -22,6 +22,16 @@ from .catalog import (
     Questionnaire,
     QuestionnaireImport,
 )
+from .chain import (
+    CHANGE_KINDS,
+    LINK_KINDS,
+    ChangeEvent,
+    PackageImport,
+    PackageKey,
+    SupplyLink,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .evidence import CERTIFICATE_KINDS, EVIDENCE_KINDS, Evidence, EvidenceLink
 from .findings import FINDING_STATUSES, SEVERITIES, Finding
 from .jobs import JOB_STATUSES, Job
@@ -48,6 +58,14 @@ __all__ = [
     "ControlScore",
     "ObjectiveScore",
     "AuditEvent",
+    "CHANGE_KINDS",
+    "LINK_KINDS",
+    "ChangeEvent",
+    "PackageImport",
+    "PackageKey",
+    "SupplyLink",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Control",
     "Crosswalk",
     "Objective",

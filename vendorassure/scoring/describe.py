@@ -63,6 +63,9 @@ class Words:
             return f"Intake, “{text}”: {shown}"
         if source == "tier":
             return f"Inherent tier: {self.vocab.rating(value)}"
+        if source == "upstream":
+            shown = self.vocab.rating(value) if value else "not yet rated"
+            return f"Upstream provider {key}: {shown}"
         return f"{self.vocab.kind(key)}: {self.vocab.label('certificate_states', value)}"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .types import CERTIFICATE_STATES, EVIDENCE_STATES, RATINGS, norm_value
+from .upstream import UpstreamRule, parse_rule, validate_rule
 from .vocabulary import CERTIFICATE_KINDS, EVIDENCE_KINDS
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "questionnaires/scoring/default.yaml"
@@ -158,6 +159,8 @@ class ScoringModel:
     checks: tuple[CheckRule, ...] = ()
     contradiction_factor: float = 0.5
     plan_steps: int = 5
+    # weak or red-flagged upstream providers (the supply chain); None: not considered
+    upstream: UpstreamRule | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def band_index(self, band: str) -> int:
@@ -365,6 +368,7 @@ def validate_model(d: Any) -> list[str]:
     cons = d.get("consistency")
     if cons is not None and (not isinstance(cons, Mapping) or not _unit(cons.get("factor"))):
         problems.append("consistency.factor: must be in [0, 1]")
+    problems.extend(validate_rule(d.get("upstream")))
 
     # The corners a risk officer expects, checked on the model alone.
     if not problems:
@@ -775,6 +779,7 @@ def load_model(source: str | Path | Mapping[str, Any] | None = None) -> ScoringM
         checks=tuple(_check(r) for r in d.get("checks") or ()),
         contradiction_factor=float((d.get("consistency") or {}).get("factor", 0.5)),
         plan_steps=int((d.get("plan") or {}).get("steps", 5)),
+        upstream=parse_rule(d.get("upstream")),
         raw=d,
     )
 

@@ -18,6 +18,8 @@ SECTIONS = (
     "certificate_states",
     "certificate_reasons",
 )
+# Sections a vocabulary file may leave out (codes then read as words).
+OPTIONAL_SECTIONS = ("link_kinds", "change_kinds")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,10 @@ def load_vocabulary(path: str | None = None) -> Vocabulary:
             f"vocabulary: certificate_kinds must list evidence kinds (unknown: {unknown})"
         )
     return Vocabulary(
-        {s: {str(k): str(v) for k, v in d[s].items()} for s in SECTIONS},
+        {
+            s: {str(k): str(v) for k, v in (d.get(s) or {}).items()}
+            for s in (*SECTIONS, *OPTIONAL_SECTIONS)
+        },
         tuple(str(k) for k in certs),
     )
 

@@ -63,6 +63,9 @@ def record(
     )
     event.hash = _digest(event.prev_hash, event)
     db.session.add(event)
+    from .webhooks import capture_audit
+
+    capture_audit(event)  # an outbox row in the same transaction, for subscribed endpoints
     return event
 
 

@@ -24,6 +24,7 @@ from ..scoring import score_frame
 from ..scoring.batch import CERTIFICATE_COLUMNS, gc_paused
 from . import audit, findings
 from .scoring import ScoreRecord, control_defs, evidence_state, question_defs, store_scores
+from .supply_chain import with_upstream
 
 
 @dataclass
@@ -131,7 +132,6 @@ def rescore_all(
     )
     answers, certs = _frames(scored, as_of)
     records: list[ScoreRecord] = []
-    changed: list[tuple[int, str | None, str]] = []
     for qn_id, group in meta.groupby("questionnaire_id"):
         qn = db.session.get(Questionnaire, int(qn_id))
         ids = set(group.index)
@@ -146,13 +146,11 @@ def rescore_all(
             group["intake"].to_dict(),
         )
         records.extend(_records(fs, model.version))
-        old = group["rating"].to_dict()
-        changed += [
-            (int(aid), old[aid], rating)
-            for aid, rating in fs.assessments["rating"].items()
-            if old[aid] != rating
-        ]
-    store_scores(records)
+    old = meta["rating"].to_dict()
+    records = with_upstream(records, model)  # the ratings as stored, weak upstream included
+    changed = [(r.assessment_id, old[r.assessment_id], r.rating) for r in records
+               if old[r.assessment_id] != r.rating]  # fmt: skip
+    store_scores(records, model)
     _reconcile_in_review([r.assessment_id for r in records], actor)
     audit.record(
         actor,

@@ -184,13 +184,15 @@ class ScoreRecord:
         )
 
 
-def store_scores(records: Iterable[ScoreRecord]) -> int:
+def store_scores(records: Iterable[ScoreRecord], model=None) -> int:
     """Write score records: rating columns, control and objective scores and explanation.
 
     All or nothing: the rows are written in the caller's transaction and committed (or rolled
     back) with it. Returns the number of assessments written.
     """
-    records = list(records)
+    from .score_hooks import before_store
+
+    records = before_store(list(records), model)  # upstream providers, rating-changed webhooks
     if not records:
         return 0
     db.session.flush()
@@ -399,6 +401,7 @@ def score_view(assessment: Assessment) -> dict[str, Any] | None:
         "contradictions": ex.get("contradictions", []),
         "certificates": ex.get("certificates", []),
         "what_it_would_take": ex.get("what_it_would_take") or {},
+        "upstream": ex.get("upstream", []),
         "model_version": assessment.scoring_model_version,
     }
 
