@@ -11,3 +11,8 @@ def url(endpoint: str, **values) -> str:
     adapter = current_app.url_map.bind("localhost", url_scheme="http")
     path = adapter.build(endpoint, values, force_external=False)
     return f"{current_app.config['BASE_URL']}{path}"
+
+
+def base() -> str:
+    """The app's public address (BASE_URL), for emails and documents that name the instance."""
+    return current_app.config["BASE_URL"]

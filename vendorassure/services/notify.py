@@ -41,7 +41,7 @@ def render_mail(template: str, subject: str, language: str = DEFAULT, **context)
     context = {
         "org_name": setting("ORGANISATION_NAME") or "VendorAssure",
         "logo_url": cfg.get("ORGANISATION_LOGO_URL") or "",
-        "base_url": cfg["BASE_URL"],
+        "base_url": links.base(),
         "subject": subject,
         "lang": language,
         **context,

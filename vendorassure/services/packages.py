@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..models._base import utcnow
 from ..storage import StoreError, get_storage
-from . import audit
+from . import audit, links
 from .access import lock_assessment, require_role
 from .assessments import issue_assessment, missing_required, transition, validate_value
 from .errors import Conflict, InvalidValues, NotFound
@@ -147,7 +147,7 @@ def export_package(actor, assessment: Assessment) -> tuple[bytes, str]:
     manifest = {
         "package_id": str(uuid.uuid4()),
         "created_at": utcnow().isoformat() + "Z",
-        "producer": {"software": "VendorAssure", "instance": current_app.config.get("BASE_URL")},
+        "producer": {"software": "VendorAssure", "instance": links.base()},
         "vendor": {"name": vendor.name, "website": vendor.website},
         "questionnaire": {"key": qn.key, "version": qn.version, "title": qn.title,
                           "content_hash": qn.content_hash},

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ...api.reports_routes import send_bytes
+from ...downloads import send_bytes
 from ...extensions import db
 from ...models import Assessment, ChangeEvent, PackageImport, PackageKey, Vendor, WebhookEndpoint
 from ...services import access, change_events, packages, regulator, supply_chain, webhooks
