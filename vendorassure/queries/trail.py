@@ -163,9 +163,12 @@ def group_events(events, texts: dict[str, str], sections: dict[str, str] | None 
             if n == 1:
                 entry.text = f"answered “{texts.get(keys[0], keys[0])}”"
             else:
-                entry.text = f"answered {n} questions" + (
-                    f" in {', '.join(where)}" if where else ""
+                shown = (
+                    f" in {', '.join(where)}"
+                    if len(where) <= 3
+                    else f" across {len(where)} objectives"
                 )
+                entry.text = f"answered {n} questions" + (shown if where else "")
             entry.note = ""
             entry.kind = "answer"
     return out
