@@ -154,7 +154,7 @@ def test_trail_groups_answer_saves_names_people_and_filters_by_kind(client, make
     html = client.get(f"/review/assessments/{a.id}").get_data(as_text=True)
     trail = html.split('id="timeline"', 1)[1]
     n = len(assessments.answer_map(a))
-    assert f"<strong>{contact.display_name}</strong> answered {n} questions in " in trail
+    assert f"<strong>{contact.display_name}</strong> answered {n} questions across " in trail
     assert "answer.saved" not in trail and "assessment.submitted" not in trail
     assert "submitted the answers" in trail and "reviewed an answer flagged: “" in trail
     only = client.get(f"/review/assessments/{a.id}?trail=evidence").get_data(as_text=True)

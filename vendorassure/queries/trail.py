@@ -78,6 +78,7 @@ class TrailEntry:
     note: str = ""
     count: int = 1
     event_ids: list[int] = field(default_factory=list)
+    base: str = ""  # the text of one event, to join a run of identical ones
 
 
 def actor_name(event) -> str:
@@ -106,9 +107,7 @@ def _detail(event, texts: dict[str, str]) -> str:
         parts = [f"{len(d[k])} {k}" for k in ("proposed", "updated", "withdrawn") if d.get(k)]
         return ", ".join(parts)
     if action == "finding.updated" and d.get("from") != d.get("to"):
-        return (
-            f"{str(d.get('from', '')).replace('_', ' ')} → {str(d.get('to', '')).replace('_', ' ')}"
-        )
+        return f"{label(d.get('from')).lower()} → {label(d.get('to')).lower()}"
     if action == "finding.created":
         return d.get("title", "")
     return ""
@@ -134,16 +133,26 @@ def group_events(events, texts: dict[str, str], sections: dict[str, str] | None 
             out.append(TrailEntry("answer-run", who, "", ev.at, ev.at, key or "", 1, [ev.id]))
             continue
         note = (ev.details or {}).get("note") or ""
+        text = " ".join(p for p in (action_label(ev.action), _detail(ev, texts)) if p)
+        last = out[-1] if out else None
+        if (last is not None and last.kind == kind_of(ev.action) and last.actor == who
+                and last.base == text and not note):  # fmt: skip
+            last.count += 1  # a bulk decision: one line, how many
+            last.first_at = ev.at
+            last.event_ids.append(ev.id)
+            last.text = f"{text} ({last.count} times)"
+            continue
         out.append(
             TrailEntry(
                 kind_of(ev.action),
                 who,
-                " ".join(p for p in (action_label(ev.action), _detail(ev, texts)) if p),
+                text,
                 ev.at,
                 ev.at,
                 note,
                 1,
                 [ev.id],
+                text,
             )
         )
     for entry in out:
@@ -154,9 +163,12 @@ def group_events(events, texts: dict[str, str], sections: dict[str, str] | None 
             if n == 1:
                 entry.text = f"answered “{texts.get(keys[0], keys[0])}”"
             else:
-                entry.text = f"answered {n} questions" + (
-                    f" in {', '.join(where)}" if where else ""
+                shown = (
+                    f" in {', '.join(where)}"
+                    if len(where) <= 3
+                    else f" across {len(where)} objectives"
                 )
+                entry.text = f"answered {n} questions" + (shown if where else "")
             entry.note = ""
             entry.kind = "answer"
     return out
