@@ -61,7 +61,7 @@ translations: venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k ngettext:1,2 \
 	  --no-location --omit-header --sort-output -o vendorassure/translations/messages.pot .
 	$(BIN)/pybabel update -i vendorassure/translations/messages.pot -d vendorassure/translations \
-	  --no-location --ignore-obsolete
+	  --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d vendorassure/translations
 
 lint: venv

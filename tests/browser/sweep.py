@@ -36,12 +36,13 @@ def demo_users(app) -> dict[str, list[str]]:
 
 
 def _pattern(path_and_query: str) -> str:
+    """Ids become N, other query values stay: every portal section (?s=KEY) is its own page."""
     parts = urlsplit(path_and_query)
-    keys = sorted(k.split("=")[0] for k in parts.query.split("&") if k)
-    return re.sub(r"\d+", "N", parts.path) + "?" + "&".join(keys)
+    query = sorted(k for k in parts.query.split("&") if k and not k.startswith("page="))
+    return re.sub(r"\d+", "N", parts.path) + "?" + "&".join(re.sub(r"\d+", "N", q) for q in query)
 
 
-def sweep(page, email: str, limit: int = 80) -> Iterator[str]:
+def sweep(page, email: str, limit: int = 120) -> Iterator[str]:
     """Sign in as EMAIL and yield each reachable page's path once it has loaded."""
     sign_in(page, email, PASSWORD)
     page.wait_for_load_state()
