@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD
 from vendorassure.extensions import db
-from vendorassure.models import Assessment, PortfolioSnapshot
+from vendorassure.models import Assessment, PortfolioSnapshot, Vendor
 from vendorassure.queries import portfolio, snapshot
 from vendorassure.seeding import seed_portfolio
 from vendorassure.services import assessments as assessment_service
@@ -63,3 +63,21 @@ def test_a_changed_setting_is_not_served_old_figures(app, monkeypatch):
     narrow = portfolio.summary()["reassessment"]["due"]
     assert narrow == portfolio.compute_summary(date.today())["reassessment"]["due"]
     assert narrow <= wide
+
+
+def test_portfolio_refresh_repoints_ratings_and_drops_snapshots(app):
+    seed_portfolio(10, seed=8, password=PASSWORD)
+    portfolio.summary()
+    db.session.execute(update(Vendor).values(latest_scored_assessment_id=None))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["portfolio", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(PortfolioSnapshot)) == 0
+    pointed = db.session.scalar(
+        select(func.count()).where(Vendor.latest_scored_assessment_id.is_not(None))
+    )
+    assert pointed == db.session.scalar(
+        select(func.count(func.distinct(Assessment.vendor_id))).where(
+            Assessment.scored_at.is_not(None), Assessment.status != "cancelled"
+        )
+    )
