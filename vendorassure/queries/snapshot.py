@@ -161,6 +161,9 @@ def cached(name: str, today: date, params: dict, compute: Callable[[], dict]) ->
     if data is not None:
         return data
     data = compute()
+    session = db.session()
+    if session.info.get(FLAG) or session.new or session.dirty or session.deleted:
+        return data  # this request is changing the portfolio itself: nothing to keep yet
     values = {"key": key, "generation": gen, "data": data, "computed_at": utcnow()}
     insert = (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
         table
