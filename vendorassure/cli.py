@@ -16,6 +16,9 @@ questionnaires_cli = AppGroup(
 )
 users_cli = AppGroup("users", help="Manage users.")
 demo_cli = AppGroup("demo", help="Demo data.")
+portfolio_cli = AppGroup(
+    "portfolio", help="The portfolio's derived data (latest ratings, snapshots)."
+)
 
 
 @questionnaires_cli.command("validate")
@@ -261,8 +264,22 @@ def demo_seed(vendors: int | None, per_vendor: float, seed_value: int):
     click.echo(f"Seeded in {time.perf_counter() - started:.1f}s; sign-ins in {path}.")
 
 
+@portfolio_cli.command("refresh")
+def portfolio_refresh():
+    """Re-point every vendor at its latest scored assessment and drop the figure snapshots
+    (after a rolling upgrade from a release that did not keep them, or a manual data fix)."""
+    from .extensions import db
+    from .queries import snapshot
+    from .services.scoring import refresh_latest_scored
+
+    refresh_latest_scored(None)
+    snapshot.bump()
+    db.session.commit()
+    click.echo("Latest ratings re-pointed; snapshots dropped (recomputed on the next view).")
+
+
 def register(app) -> None:
-    for group in (questionnaires_cli, users_cli, demo_cli):
+    for group in (questionnaires_cli, users_cli, demo_cli, portfolio_cli):
         app.cli.add_command(group)
     from .cli_reminders import reminders_cli  # the vendor-portal area owns that module
 

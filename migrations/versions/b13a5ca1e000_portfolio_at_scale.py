@@ -43,7 +43,6 @@ def upgrade():
     with op.batch_alter_table('vendors', schema=None) as batch_op:
         batch_op.add_column(sa.Column('latest_scored_assessment_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_vendors_latest_scored_assessment_id'), ['latest_scored_assessment_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_vendors_status'), ['status'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_vendors_latest_scored_assessment_id_assessments'), 'assessments', ['latest_scored_assessment_id'], ['id'])
     # existing portfolios: point every vendor at its latest scored, non-cancelled assessment
     op.execute(
@@ -55,7 +54,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('vendors', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_vendors_latest_scored_assessment_id_assessments'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_vendors_status'))
         batch_op.drop_index(batch_op.f('ix_vendors_latest_scored_assessment_id'))
         batch_op.drop_column('latest_scored_assessment_id')
     op.drop_index('ix_users_role_email', table_name='users')

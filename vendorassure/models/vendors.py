@@ -25,7 +25,7 @@ class Vendor(db.Model):
     inherent_score: Mapped[float] = mapped_column(default=0.0)
     tier_reasons: Mapped[list] = mapped_column(JSON, default=list)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
     # The vendor's most recent scored, non-cancelled assessment: kept by
     # services.scoring.refresh_latest_scored (called by the score writer and on cancel), so the
     # portfolio's "latest rating per vendor" is one join, not a GROUP BY over all assessments.

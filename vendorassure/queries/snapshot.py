@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import delete, event, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -69,6 +70,8 @@ def _seen_in_flush(session, _context, _instances) -> None:
 def _seen_in_statement(state) -> None:
     if state.session.info.get(FLAG) or not (state.is_update or state.is_delete or state.is_insert):
         return
+    if state.execution_options.get("portfolio_neutral"):  # e.g. SQLite's lock-taking no-op
+        return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in WATCHED_TABLES:
         state.session.info[FLAG] = True
@@ -104,8 +107,40 @@ def generation() -> int:
     return db.session.scalar(select(PortfolioGeneration.generation).filter_by(id=1)) or 0
 
 
+# Settings that change figures, and the templates a stored fragment was rendered from: a new
+# setting or release makes its own snapshots instead of serving the old ones.
+FIGURE_SETTINGS = (
+    "REASSESSMENT_MONTHS",
+    "REASSESSMENT_NOTICE_DAYS",
+    "EXPIRY_WINDOWS",
+    "FINDING_CONTROL_THRESHOLD",
+)
+
+
+def _release(app) -> str:
+    """A fingerprint of the templates (once per process) and of the figure settings."""
+    from ..settings_defaults import DEFAULTS
+
+    templates = app.extensions.get("vendorassure_snapshot_templates")
+    if templates is None:
+        h = hashlib.sha256()
+        for folder in getattr(app.jinja_loader, "searchpath", []):
+            for path in sorted(Path(folder).rglob("*.html")):
+                st = path.stat()
+                h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        templates = app.extensions["vendorassure_snapshot_templates"] = h.hexdigest()[:12]
+    settings = {k: app.config.get(k, DEFAULTS.get(k)) for k in FIGURE_SETTINGS}
+    return templates + json.dumps(settings, sort_keys=True, default=str)
+
+
 def snapshot_key(name: str, today: date, params: dict) -> str:
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    from flask import current_app
+
+    from ..services.library import scoring_model
+
+    extra = {"release": _release(current_app), "model": scoring_model().version}
+    payload = json.dumps({**params, "@": extra}, sort_keys=True, default=str)
+    digest = hashlib.sha256(payload.encode()).hexdigest()
     return f"{name}:{today.isoformat()}:{digest[:40]}"
 
 
@@ -126,6 +161,9 @@ def cached(name: str, today: date, params: dict, compute: Callable[[], dict]) ->
     if data is not None:
         return data
     data = compute()
+    session = db.session()
+    if session.info.get(FLAG) or session.new or session.dirty or session.deleted:
+        return data  # this request is changing the portfolio itself: nothing to keep yet
     values = {"key": key, "generation": gen, "data": data, "computed_at": utcnow()}
     insert = (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
         table

@@ -67,6 +67,8 @@ def lock_assessment(assessment: Assessment | int) -> Assessment:
             update(table)
             .where(table.c.id == assessment_id)
             .values(lock_version=table.c.lock_version, updated_at=table.c.updated_at)
+            # changes nothing: no portfolio figure is invalidated by it (queries.snapshot)
+            .execution_options(portfolio_neutral=True)
         )
     locked = db.session.scalar(
         select(Assessment)
