@@ -56,7 +56,11 @@ def sweep(page, email: str, limit: int = 120) -> Iterator[str]:
         response = page.goto(path)
         assert response is not None and response.status < 400, (path, response and response.status)
         yield path
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
+        for href in page.eval_on_selector_all(
+            # getAttribute, not .href: a link inside an SVG (the supply-chain map) has no string href
+            "a[href]",
+            "els => els.map(a => new URL(a.getAttribute('href'), document.baseURI).href)",
+        ):
             if not href.startswith(origin):
                 continue
             target = href[len(origin) :].split("#")[0] or "/"

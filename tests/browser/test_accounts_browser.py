@@ -47,7 +47,7 @@ def test_forgotten_password_then_change_password(app, make, page, shot):
     expect(page.locator("h1")).to_contain_text("Portfolio dashboard")
 
     # Change it again from the profile page.
-    page.click(".who a")
+    page.click(".who a[href='/account/']")  # the name in the top bar opens the profile
     expect(page.locator("h1")).to_contain_text("Your profile")
     page.click("nav[aria-label='Your account'] >> text=Password")
     page.fill("input[name=current_password]", NEW)

@@ -41,6 +41,7 @@ def test_background_export_and_failed_job_retry(app, make, page, shot):
     page.goto("/admin/jobs?status=failed")
     expect(page.locator("#jobs")).to_contain_text("ConnectionRefusedError")
     shot("admin-jobs-failed")
+    done_before = int(page.locator("#count-done").inner_text())
     page.click("#jobs button:has-text('Retry')")
     expect(page.locator("#count-failed")).to_have_text("0")
-    expect(page.locator("#count-done")).to_have_text("3")
+    expect(page.locator("#count-done")).to_have_text(str(done_before + 1))  # the retried mail
