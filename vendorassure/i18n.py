@@ -101,8 +101,9 @@ def N_(text: str) -> str:
 
 
 # Words that reach the vendor through data rather than a template literal: status and
-# verification badges (the `label` filter), evidence kinds (questionnaires/vocabulary.yaml) and
-# the answer hints of the question types. Listed here so `make translations` extracts them.
+# verification badges (the `label` filter), evidence kinds and change kinds
+# (questionnaires/vocabulary.yaml) and the answer hints of the question types. Listed here so
+# `make translations` extracts them.
 VOCABULARY = (
     N_("Draft"), N_("Sent"), N_("In progress"), N_("Submitted"), N_("Under review"),
     N_("Completed"), N_("Changes requested"), N_("Cancelled"),
@@ -112,5 +113,7 @@ VOCABULARY = (
     N_("ISO/IEC 27701 certificate"), N_("SOC 2 Type II report"), N_("Policy or procedure"),
     N_("Contract, data processing agreement or terms"), N_("Test, evaluation or red-team report"),
     N_("Model or system card"), N_("Other document"),
+    N_("Model changed"), N_("New sub-processor"), N_("Incident"),
+    N_("Certificate suspended or withdrawn"), N_("Other change"),
     N_("one option"), N_("any options"), N_("text"), N_("a number"), N_("a date"),
 )  # fmt: skip

@@ -92,6 +92,11 @@ def test_a_model_change_proposes_a_scoped_reassessment_of_only_the_affected_ques
     login(client, c["contact"])
     page = client.get(f"/portal/assessments/{new.id}").get_data(as_text=True)
     assert "A scoped reassessment after the change" in page and '#q-model_change_notice"' in page
+    c["contact"].language = "de"  # and in the contact's language, the kind of change too
+    db.session.commit()
+    page = client.get(f"/portal/assessments/{new.id}").get_data(as_text=True)
+    assert "Eine gezielte Neubewertung nach der am" in page and "(Modell geändert)" in page
+    assert "nur diese" in page and '#q-model_change_notice"' in page
     # a second reassessment for the same change is a conflict
     assert api(buyer).post(f"/change-events/{event.id}/reassessment", {}).status_code == 409
     # the vendor changes one affected answer, confirms the others and submits

@@ -15,14 +15,21 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "vendorassure/translations"
 LANGUAGES = ("de", "fr")
+# Vendor-facing pages outside templates/portal: the supply-chain portal pages and the partials
+# the portal includes from templates/chain.
+VENDOR_CHAIN_TEMPLATES = [
+    ROOT / "templates/chain" / name
+    for name in ("portal_changes.html", "portal_packages.html", "_report_change_link.html",
+                 "_assessment_origin.html", "_change_events.html")
+]  # fmt: skip
 VENDOR_TEMPLATES = sorted(
     [*(ROOT / "templates/portal").rglob("*.html"), *(ROOT / "templates/email").glob("*.html"),
-     ROOT / "templates/base.html"]
+     ROOT / "templates/base.html", *VENDOR_CHAIN_TEMPLATES]
 )  # fmt: skip
 VENDOR_PYTHON = [
     ROOT / "vendorassure" / p
     for p in ("web/portal/routes.py", "web/portal/forms.py", "services/notify.py",
-              "services/answer_import.py", "i18n.py")
+              "services/answer_import.py", "i18n.py", "web/chain/forms.py", "web/chain/routes.py")
 ]  # fmt: skip
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
 # Words in the templates that are the same in every language (units, hash names).
@@ -87,6 +94,11 @@ def _visible_text(source: str) -> list[str]:
         if [w for w in words if w not in SAME_EVERYWHERE]:
             found.append(chunk.strip())
     return found
+
+
+def test_the_vendor_facing_chain_templates_are_checked():
+    assert all(p.is_file() for p in VENDOR_CHAIN_TEMPLATES)
+    assert set(VENDOR_CHAIN_TEMPLATES) <= set(VENDOR_TEMPLATES)
 
 
 def test_no_portal_or_email_template_has_text_outside_the_translation_markers():

@@ -144,3 +144,34 @@ def test_a_file_without_translations_keeps_its_content_hash(app):
         and "translations" not in without["sections"][0]
     )
     assert catalog.content_hash(with_tr) != catalog.content_hash(without)
+
+
+def _signed_in_contact(make, client, db, language):
+    """A vendor contact who reads the portal in LANGUAGE, signed in."""
+    contact = make.user("vendor", vendor=make.vendor(name="Helix Hiring AI"))
+    contact.language = language
+    db.session.commit()
+    login(client, contact)
+
+
+def test_a_german_contact_reports_a_change_in_german(make, client, db):
+    from datetime import date, timedelta
+
+    _signed_in_contact(make, client, db, "de")
+    page = client.get("/chain/portal/changes").get_data(as_text=True)
+    assert "Änderung melden" in page and "Was hat sich geändert" in page
+    assert ">Modell geändert</option>" in page and "Report a change" not in page
+    future = (date.today() + timedelta(days=2)).isoformat()
+    r = client.post("/chain/portal/changes", data={"kind": "incident", "description": "Ausfall",
+                                                    "occurred_on": future})  # fmt: skip
+    assert "nicht in der Zukunft" in r.get_data(as_text=True)
+    r = client.post("/chain/portal/changes", data={"kind": "model_changed",
+                    "description": "Neues Basismodell"}, follow_redirects=True)  # fmt: skip
+    page = r.get_data(as_text=True)
+    assert "Änderung erfasst: Modell geändert." in page and "vom Anbieter" in page
+
+
+def test_a_french_contact_reads_the_answer_package_page_in_french(make, client, db):
+    _signed_in_contact(make, client, db, "fr")
+    page = client.get("/chain/portal/packages").get_data(as_text=True)
+    assert "Partager vos réponses" in page and "Aucune évaluation soumise" in page

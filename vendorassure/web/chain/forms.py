@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -11,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...models import LINK_KINDS
 from ...scoring.vocabulary import load_vocabulary
@@ -30,19 +33,33 @@ class LinkForm(Form):
     source_question = HiddenField()
 
 
+def _recent_past(form, field) -> None:
+    """A change happened in the last ten years, not in the future (as the service requires)."""
+    if field.data and not date.today() - timedelta(days=3650) <= field.data <= date.today():
+        raise ValidationError(_l("Give a date in the last ten years, not in the future."))
+
+
 class ChangeEventForm(Form):
-    kind = SelectField("What changed", validators=[DataRequired()])
+    """A change report; the vendor reads it in the portal, so its words are translated."""
+
+    kind = SelectField(_l("What changed"), validators=[DataRequired(_l("Say what changed."))])
     description = TextAreaField(
-        "Describe the change", validators=[DataRequired(), Length(max=5000)]
+        _l("Describe the change"),
+        validators=[DataRequired(_l("Describe the change.")), Length(max=5000)],
     )
-    occurred_on = DateField("When did it happen?", validators=[Optional()])
+    occurred_on = DateField(
+        _l("When did it happen?"),
+        validators=[Optional(), _recent_past],
+        render_kw={"placeholder": "YYYY-MM-DD"},
+    )
 
 
 def change_kind_choices() -> list[tuple[str, str]]:
+    """The kinds of change with their labels in the reader's language (see i18n.VOCABULARY)."""
     from ...models import CHANGE_KINDS
 
     vocab = load_vocabulary()
-    return [(k, vocab.label("change_kinds", k)) for k in CHANGE_KINDS]
+    return [(k, _l(vocab.label("change_kinds", k))) for k in CHANGE_KINDS]
 
 
 class WebhookForm(Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -33,7 +34,7 @@ PER_PAGE = 25
 
 def _flash_errors(form) -> None:
     for name, errors in form.errors.items():
-        flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+        flash(f"{getattr(form, name).label.text}: {' '.join(map(str, errors))}", "error")
 
 
 def _link_form(vendor, formdata=None) -> LinkForm:
@@ -170,7 +171,8 @@ def _report(vendor, form, source: str) -> bool:
     except ServiceError as exc:
         flash(exc.message, "error")
         return False
-    flash(f"Change recorded: {change_events.kind_label(event.kind)}.", "success")
+    kind = _(change_events.kind_label(event.kind))
+    flash(_("Change recorded: %(kind)s.", kind=kind), "success")
     return True
 
 
