@@ -9,6 +9,7 @@ from flask import has_request_context, request
 # The languages a vendor can read the portal, emails and workbooks in; English is the source.
 LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "fr": "Français"}
 DEFAULT = "en"
+API_PREFIX = "/api/"
 
 
 def normalise(code: str | None) -> str | None:
@@ -20,10 +21,17 @@ def normalise(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """The signed-in user's language, else the browser's best match, else English."""
+    """A vendor contact's language, else the browser's best match, else English. Staff pages
+    are English (their pages are not translated, so shared messages must not switch language
+    inside them), and the API answers in English whoever calls it (its messages are a contract,
+    DESIGN.md section 7)."""
     from flask_login import current_user
 
+    if has_request_context() and request.path.startswith(API_PREFIX):
+        return DEFAULT
     if current_user and getattr(current_user, "is_authenticated", False):
+        if getattr(current_user, "role", None) != "vendor":
+            return DEFAULT
         chosen = normalise(getattr(current_user, "language", None))
         if chosen:
             return chosen
@@ -95,6 +103,12 @@ def option_label(question, option: dict, lang: str | None = None) -> str:
     return labels.get(str(option.get("value"))) or option.get("label", "")
 
 
+def lower_label(text: str) -> str:
+    """A translated status word inside a sentence: lower case, except in German (nouns and
+    "In Bearbeitung" keep their capitals)."""
+    return text if _current() == "de" else text.lower()
+
+
 def N_(text: str) -> str:
     """Mark a word for the message catalogs where it is translated later (`_(value|label)`)."""
     return text
@@ -109,6 +123,7 @@ VOCABULARY = (
     N_("Completed"), N_("Changes requested"), N_("Cancelled"),
     N_("Pending"), N_("Accepted"), N_("Rejected"),
     N_("Low"), N_("Medium"), N_("High"), N_("Critical"),
+    N_("Open"), N_("Remediating"), N_("Closed"), N_("Risk accepted"),
     N_("ISO/IEC 42001 certificate"), N_("ISO/IEC 27001 certificate"),
     N_("ISO/IEC 27701 certificate"), N_("SOC 2 Type II report"), N_("Policy or procedure"),
     N_("Contract, data processing agreement or terms"), N_("Test, evaluation or red-team report"),

@@ -24,12 +24,15 @@ VENDOR_CHAIN_TEMPLATES = [
 ]  # fmt: skip
 VENDOR_TEMPLATES = sorted(
     [*(ROOT / "templates/portal").rglob("*.html"), *(ROOT / "templates/email").glob("*.html"),
-     ROOT / "templates/base.html", *VENDOR_CHAIN_TEMPLATES]
+     ROOT / "templates/base.html", ROOT / "templates/main/vendor_findings.html",
+     *VENDOR_CHAIN_TEMPLATES]
 )  # fmt: skip
 VENDOR_PYTHON = [
     ROOT / "vendorassure" / p
     for p in ("web/portal/routes.py", "web/portal/forms.py", "services/notify.py",
-              "services/answer_import.py", "i18n.py", "web/chain/forms.py", "web/chain/routes.py")
+              "services/answer_import.py", "i18n.py", "web/chain/forms.py", "web/chain/routes.py",
+              "web/main/routes.py", "catalog/qtypes.py", "services/assessments.py",
+              "services/evidence.py", "services/findings.py", "services/values.py")
 ]  # fmt: skip
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
 # Words in the templates that are the same in every language (units, hash names).

@@ -175,3 +175,74 @@ def test_a_french_contact_reads_the_answer_package_page_in_french(make, client, 
     _signed_in_contact(make, client, db, "fr")
     page = client.get("/chain/portal/packages").get_data(as_text=True)
     assert "Partager vos réponses" in page and "Aucune évaluation soumise" in page
+
+
+def test_a_german_contact_reads_refusals_and_findings_in_german_and_the_api_stays_english(
+    app, make, client, api
+):
+    import io
+    from datetime import date, timedelta
+
+    from vendorassure.services import findings
+
+    vendor = make.vendor()
+    a = make.assessment(vendor, "iso42001-ai-vendor")
+    user = make.user("vendor", vendor=vendor)
+    user.language = "de"
+    db.session.commit()
+    login(client, user)
+    choice = next(q for q in a.questionnaire.questions if q.type in ("single_choice", "yes_no"))
+    na_q = next(q for q in a.questionnaire.questions if q.allows_na)
+
+    r = client.post(f"/portal/assessments/{a.id}/answers/{choice.key}", json={"value": "nope"})
+    assert r.status_code == 422
+    assert r.get_json()["error"]["message"].startswith("Die Antwort muss eine dieser Optionen")
+    r = client.post(
+        f"/portal/assessments/{a.id}",
+        data={f"present__{na_q.key}": "1", f"na__{na_q.key}": "1", f"na_reason__{na_q.key}": ""},
+    )
+    assert r.status_code == 422
+    assert "„Nicht zutreffend“ braucht eine Begründung." in r.get_data(as_text=True)
+
+    disguised = b"MZ\x90\x00\x03" + b"\x00" * 60
+    r = client.post(
+        f"/portal/assessments/{a.id}/evidence",
+        data={
+            "ev-kind": "policy",
+            "ev-file": (io.BytesIO(disguised), "policy.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 415
+    page = r.get_data(as_text=True)
+    assert "Nur PDF-, PNG-, JPEG-, DOCX- und XLSX-Dateien werden angenommen" in page
+    assert "are accepted" not in page
+
+    risk = make.user("risk")
+    f = findings.create_finding(
+        risk,
+        a,
+        {
+            "title": "Kein Vorfallprozess",
+            "shared_with_vendor": True,
+            "due_date": (date.today() + timedelta(days=30)).isoformat(),
+        },
+    )
+    page = client.get("/findings/mine").get_data(as_text=True)
+    assert "Zu behebende Feststellungen" in page and "Behebungsplan" in page
+    assert "Findings to remediate" not in page and ">Offen<" in page
+    r = client.post(f"/findings/{f.id}/plan", data={f"p{f.id}-plan": ""}, follow_redirects=True)
+    assert "Beschreiben Sie den Behebungsplan." in r.get_data(as_text=True)
+    r = client.post(
+        f"/findings/{f.id}/plan", data={f"p{f.id}-plan": "Bis Q3."}, follow_redirects=True
+    )
+    assert "Ihr Behebungsplan wurde an das Risikoteam gesendet" in r.get_data(as_text=True)
+
+    # The API answers in English, whatever the contact chose or the client's Accept-Language.
+    r = api(user).put(
+        f"/assessments/{a.id}/answers/{choice.key}",
+        {"value": "nope"},
+        headers={"Accept-Language": "de"},
+    )
+    assert r.status_code == 422
+    assert r.get_json()["error"]["message"].startswith("Answer must be one of:")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
 
 class AnswerRejected(ValueError):
     """A value that does not fit its question: ``message`` for the page, ``field`` beside it."""
@@ -50,9 +52,11 @@ class QuestionType:
             try:
                 number = float(value.replace(",", "."))
             except ValueError:
-                raise AnswerRejected("Enter a number, e.g. 12 or 3.5.", "A number.") from None
+                raise AnswerRejected(
+                    gettext("Enter a number, e.g. 12 or 3.5."), gettext("A number.")
+                ) from None
             if not math.isfinite(number):
-                raise AnswerRejected("Enter a finite number.", "A number.")
+                raise AnswerRejected(gettext("Enter a finite number."), gettext("A number."))
             return int(number) if number.is_integer() else number
         return value
 
@@ -63,23 +67,26 @@ class QuestionType:
             if self.multiple:
                 return self._validate_choices(value, options, values)
             if not isinstance(value, str) or value not in values:
+                listed = ", ".join(values)
                 raise AnswerRejected(
-                    f"Answer must be one of: {', '.join(values)}.", f"One of: {', '.join(values)}."
+                    gettext("Answer must be one of: %(values)s.", values=listed),
+                    gettext("One of: %(values)s.", values=listed),
                 )
             return value
         if self.name in ("text", "long_text"):
             if not isinstance(value, str):
-                raise AnswerRejected("Answer must be text.", "Text.")
+                raise AnswerRejected(gettext("Answer must be text."), gettext("Text."))
             if self.max_length and len(value) > self.max_length:
                 raise AnswerRejected(
-                    f"Answer is longer than {self.max_length} characters.", "Too long."
+                    gettext("Answer is longer than %(num)s characters.", num=self.max_length),
+                    gettext("Too long."),
                 )
             return value.strip()
         if self.name == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise AnswerRejected("Answer must be a number.", "A number.")
+                raise AnswerRejected(gettext("Answer must be a number."), gettext("A number."))
             if not math.isfinite(value):
-                raise AnswerRejected("Answer must be a number.", "A number.")
+                raise AnswerRejected(gettext("Answer must be a number."), gettext("A number."))
             return value
         if self.name == "date":
             if isinstance(value, str) and len(value) == 10:
@@ -87,24 +94,37 @@ class QuestionType:
                     return date.fromisoformat(value).isoformat()
                 except ValueError:
                     pass
-            raise AnswerRejected("Answer must be a date in the form YYYY-MM-DD.", "YYYY-MM-DD.")
-        raise AnswerRejected(f"Question type {self.name} cannot be answered.", "Unsupported.")
+            raise AnswerRejected(
+                gettext("Answer must be a date in the form YYYY-MM-DD."), gettext("YYYY-MM-DD.")
+            )
+        raise AnswerRejected(
+            gettext("Question type %(type)s cannot be answered.", type=self.name),
+            gettext("Unsupported."),
+        )
 
     def _validate_choices(self, value, options, values) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise AnswerRejected("Answer must be a list of option values.", "A list.")
+            raise AnswerRejected(
+                gettext("Answer must be a list of option values."), gettext("A list.")
+            )
         unknown = [v for v in value if v not in values]
         if unknown:
             raise AnswerRejected(
-                f"Unknown option(s): {', '.join(unknown)}.", f"Allowed: {', '.join(values)}."
+                ngettext(
+                    "Unknown option: %(values)s.",
+                    "Unknown options: %(values)s.",
+                    len(unknown),
+                    values=", ".join(unknown),
+                ),
+                gettext("Allowed: %(values)s.", values=", ".join(values)),
             )
         chosen = [v for v in values if v in value]  # canonical order, no duplicates
         exclusive = [o for o in options if o.get("exclusive") and o["value"] in chosen]
         if exclusive and len(chosen) > 1:
             label = exclusive[0].get("label") or exclusive[0]["value"]
             raise AnswerRejected(
-                f"“{label}” cannot be combined with other choices.",
-                f"“{label}” excludes the others.",
+                gettext("“%(label)s” cannot be combined with other choices.", label=label),
+                gettext("“%(label)s” excludes the others.", label=label),
             )
         return chosen
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -12,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..catalog.qtypes import AnswerRejected, question_type
 from ..catalog.reuse import suggest_reuse
 from ..extensions import db
+from ..i18n import lower_label
 from ..labels import ASSESSMENT_STATUS_LABELS
 from ..models import (
     OPEN_STATES,
@@ -87,13 +89,23 @@ def _parse_due(due) -> date:
     return parsed
 
 
-def require_open(assessment: Assessment, doing: str = "Answers can no longer be changed") -> None:
+def require_open(assessment: Assessment, doing: str | None = None) -> None:
     """Refuse (409) a vendor change once the assessment is no longer open for the vendor."""
+    doing = doing or gettext("Answers can no longer be changed")
     if assessment.status not in VENDOR_OPEN:
         raise IllegalTransition(
-            f"{doing}: the assessment is {STATUS_LABELS[assessment.status].lower()}.",
+            gettext(
+                "%(doing)s: the assessment is %(status)s.",
+                doing=doing,
+                status=_status_word(assessment.status),
+            ),
             {"status": assessment.status},
         )
+
+
+def _status_word(status: str) -> str:
+    """An assessment status inside a sentence, in the reader's language."""
+    return lower_label(gettext(STATUS_LABELS.get(status, status)))
 
 
 def issue_assessment(
@@ -343,12 +355,16 @@ def confirm_carried_forward(actor: User, assessment: Assessment, keys=None) -> l
     answers = answer_map(assessment)
     if keys is not None:
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-            raise InvalidValues("keys must be a list of question keys.", {"keys": "A list."})
+            raise InvalidValues(
+                gettext("keys must be a list of question keys."), {"keys": gettext("A list.")}
+            )
         unknown = [k for k in keys if k not in answers or not answers[k].carried_forward]
         if unknown:
             raise InvalidValues(
-                f"No carried-forward answer to confirm for: {', '.join(unknown)}.",
-                {"keys": "Not carried forward."},
+                gettext(
+                    "No carried-forward answer to confirm for: %(keys)s.", keys=", ".join(unknown)
+                ),
+                {"keys": gettext("Not carried forward.")},
             )
     chosen = [k for k, a in answers.items() if a.carried_forward and (keys is None or k in keys)]
     if not chosen:
@@ -405,10 +421,13 @@ def validate_value(question: Question, value, na: bool = False, na_reason: str =
     if na:
         if not question.allows_na:
             raise InvalidValues(
-                f"Question {question.key} does not allow N/A.", {"na": "Not allowed."}
+                gettext("Question %(key)s does not allow N/A.", key=question.key),
+                {"na": gettext("Not allowed.")},
             )
         if not (na_reason or "").strip():
-            raise InvalidValues("N/A needs a reason.", {"na_reason": "Say why it does not apply."})
+            raise InvalidValues(
+                gettext("N/A needs a reason."), {"na_reason": gettext("Say why it does not apply.")}
+            )
         return None
     if value is None or value == "" or value == []:
         return None  # clears a draft answer
@@ -416,7 +435,8 @@ def validate_value(question: Question, value, na: bool = False, na_reason: str =
         return question_type(question.type).validate(value, question.options or [])
     except KeyError:
         raise InvalidValues(
-            f"Question type {question.type} cannot be answered.", {"value": "Unsupported."}
+            gettext("Question type %(type)s cannot be answered.", type=question.type),
+            {"value": gettext("Unsupported.")},
         ) from None
     except AnswerRejected as exc:
         raise InvalidValues(exc.message, {"value": exc.field}) from None
@@ -490,10 +510,14 @@ def save_answer(
         select(Question).filter_by(questionnaire_id=assessment.questionnaire_id, key=question_key)
     )
     if question is None:
-        raise NotFound(f"Question {question_key} is not part of this questionnaire.")
+        raise NotFound(
+            gettext("Question %(key)s is not part of this questionnaire.", key=question_key)
+        )
     stored = validate_value(question, value, na, na_reason)
     if comment is not None and len(comment) > 5000:
-        raise InvalidValues("Comment is longer than 5000 characters.", {"comment": "Too long."})
+        raise InvalidValues(
+            gettext("Comment is longer than 5000 characters."), {"comment": gettext("Too long.")}
+        )
     answer = db.session.scalar(
         select(Answer)
         .filter_by(assessment_id=assessment.id, question_id=question.id)
@@ -502,8 +526,11 @@ def save_answer(
     current = answer.lock_version if answer else 0
     if lock_version is not None and lock_version != current:
         raise StaleAnswer(
-            "Someone else saved this answer after you loaded it. Compare both versions and save again.",
-            {"lock_version": f"Stored version is {current}."},
+            gettext(
+                "Someone else saved this answer after you loaded it. "
+                "Compare both versions and save again."
+            ),
+            {"lock_version": gettext("Stored version is %(num)s.", num=current)},
             current=answer_dict(answer, question_key),
         )
     answer = write_answer(actor, assessment, question, answer, stored, comment, na, na_reason)
@@ -515,8 +542,8 @@ def save_answer(
             select(Answer).filter_by(assessment_id=assessment.id, question_id=question.id)
         )
         raise StaleAnswer(
-            "Someone else saved this answer at the same moment. Compare and save again.",
-            {"lock_version": "Stale."},
+            gettext("Someone else saved this answer at the same moment. Compare and save again."),
+            {"lock_version": gettext("Stale.")},
             current=answer_dict(fresh, question_key),
         ) from None
     audit.record(
@@ -582,8 +609,10 @@ def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
     lock_assessment(assessment)
     if assessment.status not in VENDOR_OPEN:
         raise IllegalTransition(
-            f"Only an open assessment can be submitted; this one is "
-            f"{STATUS_LABELS[assessment.status].lower()}.",
+            gettext(
+                "Only an open assessment can be submitted; this one is %(status)s.",
+                status=_status_word(assessment.status),
+            ),
             {"status": assessment.status},
         )
     answers = answer_map(assessment)
@@ -596,12 +625,21 @@ def submit_assessment(actor: User, assessment: Assessment) -> Assessment:
         parts = []
         if empty:
             parts.append(
-                f"{len(empty)} required question(s) still need an answer: {', '.join(empty)}"
+                ngettext(
+                    "%(num)s required question(s) still need an answer: %(keys)s",
+                    "%(num)s required question(s) still need an answer: %(keys)s",
+                    len(empty),
+                    keys=", ".join(empty),
+                )
             )
         if unconfirmed:
             parts.append(
-                f"{len(unconfirmed)} carried-forward answer(s) need your confirmation: "
-                f"{', '.join(unconfirmed)}"
+                ngettext(
+                    "%(num)s carried-forward answer(s) need your confirmation: %(keys)s",
+                    "%(num)s carried-forward answer(s) need your confirmation: %(keys)s",
+                    len(unconfirmed),
+                    keys=", ".join(unconfirmed),
+                )
             )
         raise MissingAnswers("; ".join(parts) + ".", {"missing": missing})
     if assessment.status != "in_progress":

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
@@ -76,16 +77,22 @@ def clean_filename(name: str) -> str:
     """Accept a plain file name; refuse path separators, control characters and overlong names."""
     name = unicodedata.normalize("NFC", name or "").strip()
     if not name:
-        raise InvalidValues("The file has no name.", {"file": "Missing file name."})
+        raise InvalidValues(
+            gettext("The file has no name."), {"file": gettext("Missing file name.")}
+        )
     if "/" in name or "\\" in name or name in (".", ".."):
         raise InvalidValues(
-            "The file name must not contain path separators.", {"file": "Bad name."}
+            gettext("The file name must not contain path separators."),
+            {"file": gettext("Bad name.")},
         )
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidValues("The file name contains control characters.", {"file": "Bad name."})
+        raise InvalidValues(
+            gettext("The file name contains control characters."), {"file": gettext("Bad name.")}
+        )
     if len(name) > 200 or len(name.encode()) > 255:
         raise InvalidValues(
-            "The file name is longer than 200 characters.", {"file": "Name too long."}
+            gettext("The file name is longer than 200 characters."),
+            {"file": gettext("Name too long.")},
         )
     return name
 
@@ -99,7 +106,7 @@ def _flag(value, field: str, fields: dict) -> bool:
         return True
     if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", "n"):
         return False
-    fields[field] = "true or false."
+    fields[field] = gettext("true or false.")
     return False
 
 
@@ -111,16 +118,16 @@ def check_metadata(kind: str, meta: dict, require_full: bool = False) -> dict:
     """
     fields = {}
     if kind not in EVIDENCE_KINDS:
-        fields["kind"] = f"Must be one of: {', '.join(EVIDENCE_KINDS)}."
+        fields["kind"] = gettext("Must be one of: %(values)s.", values=", ".join(EVIDENCE_KINDS))
     clean = {}
     for key, limit in METADATA_LIMITS.items():
         value = meta.get(key) or ""
         if not isinstance(value, str):
-            fields[key] = "Must be text."
+            fields[key] = gettext("Must be text.")
         elif len(value) > limit:
-            fields[key] = f"At most {limit} characters."
+            fields[key] = gettext("At most %(num)s characters.", num=limit)
         elif has_control_chars(value, multiline=key in MULTILINE_METADATA):
-            fields[key] = "Contains line breaks or control characters."
+            fields[key] = gettext("Contains line breaks or control characters.")
         else:
             clean[key] = value.strip()
     clean["not_accredited"] = _flag(meta.get("not_accredited"), "not_accredited", fields)
@@ -135,30 +142,33 @@ def check_metadata(kind: str, meta: dict, require_full: bool = False) -> dict:
         fields.update(exc.fields)
     if kind in CERTIFICATE_KINDS:
         if issued is None and "issued_on" not in fields:
-            fields["issued_on"] = "A certificate needs its issue date."
+            fields["issued_on"] = gettext("A certificate needs its issue date.")
         if expires is None and "expires_on" not in fields:
-            fields["expires_on"] = "A certificate needs its expiry date."
+            fields["expires_on"] = gettext("A certificate needs its expiry date.")
         if not clean.get("standard") and "standard" not in fields:
             clean["standard"] = DEFAULT_STANDARDS[kind]
     if issued and expires and expires <= issued:
-        fields["expires_on"] = "Must be after the issue date."
+        fields["expires_on"] = gettext("Must be after the issue date.")
     if issued and issued > date.today():
-        fields["issued_on"] = "Cannot be in the future."
+        fields["issued_on"] = gettext("Cannot be in the future.")
     if clean.get("accreditation_body") and clean["not_accredited"]:
-        fields["accreditation_body"] = (
+        fields["accreditation_body"] = gettext(
             "Name the accreditation body or tick 'not accredited', not both."
         )
     if require_full and kind in ACCREDITED_KINDS:
         if not clean.get("edition") and "edition" not in fields:
-            fields["edition"] = "Give the edition of the standard, e.g. 2023."
+            fields["edition"] = gettext("Give the edition of the standard, e.g. 2023.")
         if not clean.get("accreditation_body") and not clean["not_accredited"]:
             fields.setdefault(
-                "accreditation_body", "Name the accreditation body or tick 'not accredited'."
+                "accreditation_body",
+                gettext("Name the accreditation body or tick 'not accredited'."),
             )
     if fields:
         raise InvalidValues(
-            "The evidence details are invalid: "
-            + "; ".join(f"{k}: {v}" for k, v in fields.items()),
+            gettext(
+                "The evidence details are invalid: %(problems)s",
+                problems="; ".join(f"{k}: {v}" for k, v in fields.items()),
+            ),
             fields,
         )
     return {**clean, "issued_on": issued, "expires_on": expires}
@@ -170,9 +180,21 @@ def certificate_warnings(ev: Evidence, today: date | None = None) -> list[str]:
         return []
     days = (ev.expires_on - (today or date.today())).days
     if days < 0:
-        return [f"{ev.original_name}: this certificate expired on {ev.expires_on.isoformat()}."]
+        return [
+            gettext(
+                "%(name)s: this certificate expired on %(date)s.",
+                name=ev.original_name,
+                date=ev.expires_on.isoformat(),
+            )
+        ]
     if days <= EXPIRY_WARNING_DAYS:
-        return [f"{ev.original_name}: this certificate expires in {days} days."]
+        return [
+            gettext(
+                "%(name)s: this certificate expires in %(num)s days.",
+                name=ev.original_name,
+                num=days,
+            )
+        ]
     return []
 
 
@@ -182,17 +204,19 @@ def _check_file(filename: str, data: bytes) -> tuple[str, str]:
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     if len(data) > limit:
         raise PayloadTooLarge(
-            f"The file is larger than {current_app.config['MAX_UPLOAD_MB']} MB.",
-            {"file": "Too large."},
+            gettext("The file is larger than %(num)s MB.", num=current_app.config["MAX_UPLOAD_MB"]),
+            {"file": gettext("Too large.")},
         )
     if not data:
-        raise InvalidValues("The file is empty.", {"file": "Empty file."})
+        raise InvalidValues(gettext("The file is empty."), {"file": gettext("Empty file.")})
     detected = sniff(data)
     if detected is None:
         raise UnsupportedMedia(
-            "Only PDF, PNG, JPEG, DOCX and XLSX files are accepted; "
-            "this file's content is none of those.",
-            {"file": "Type not accepted."},
+            gettext(
+                "Only PDF, PNG, JPEG, DOCX and XLSX files are accepted; "
+                "this file's content is none of those."
+            ),
+            {"file": gettext("Type not accepted.")},
         )
     return name, ALLOWED[detected]
 
@@ -207,8 +231,8 @@ def _question_id(assessment: Assessment, question_key: str | None) -> int | None
     )
     if question_id is None:
         raise InvalidValues(
-            f"Question {question_key} is not part of this questionnaire.",
-            {"question_key": "Unknown question."},
+            gettext("Question %(key)s is not part of this questionnaire.", key=question_key),
+            {"question_key": gettext("Unknown question.")},
         )
     return question_id
 
@@ -222,10 +246,16 @@ def _duplicate(vendor_id: int, digest: str, exclude: int | None = None) -> Evide
 
 
 def _refuse_duplicate(existing: Evidence | None, where: str) -> None:
+    """WHERE: "attached", "in your library" or "among your files"."""
     if existing is not None:
+        sentences = {
+            "attached": gettext("This file is already attached as %(name)s."),
+            "in your library": gettext("This file is already in your library as %(name)s."),
+            "among your files": gettext("This file is already among your files as %(name)s."),
+        }
         raise Conflict(
-            f"This file is already {where} as {existing.original_name!r}.",
-            {"file": "Duplicate."},
+            sentences[where] % {"name": repr(existing.original_name)},
+            {"file": gettext("Duplicate.")},
             existing_id=existing.id,
         )
 
@@ -273,11 +303,14 @@ def _to_library(evidence: Evidence) -> None:
 
 
 def _require_open(assessment: Assessment, what: str = "added") -> None:
+    """WHAT: "added", "removed" or "replaced"."""
     if assessment.status not in VENDOR_OPEN:
-        raise IllegalTransition(
-            f"Evidence can only be {what} while the assessment is open.",
-            {"status": assessment.status},
-        )
+        sentences = {
+            "added": gettext("Evidence can only be added while the assessment is open."),
+            "removed": gettext("Evidence can only be removed while the assessment is open."),
+            "replaced": gettext("Evidence can only be replaced while the assessment is open."),
+        }
+        raise IllegalTransition(sentences[what], {"status": assessment.status})
 
 
 def _store(call, *args, evidence: Evidence | None = None):
@@ -287,11 +320,13 @@ def _store(call, *args, evidence: Evidence | None = None):
     except MissingObject:
         what = f"evidence {evidence.id} ({evidence.original_name})" if evidence else "the file"
         current_app.logger.error("Evidence store has no blob for %s", what)
-        raise NotFound(f"The file of {what} is missing from the evidence store.") from None
+        raise NotFound(
+            gettext("The file of %(what)s is missing from the evidence store.", what=what)
+        ) from None
     except StoreError as exc:
         current_app.logger.error("Evidence store failed: %s", exc)
         raise Unavailable(
-            "The evidence store is unavailable; nothing was saved. Try again."
+            gettext("The evidence store is unavailable; nothing was saved. Try again.")
         ) from None
 
 
@@ -478,7 +513,7 @@ def attach_from_library(
     verification of it counts wherever it is used."""
     require_role(actor, "vendor")
     if source.assessment_id is not None or source.vendor_id != assessment.vendor_id:
-        raise NotFound(f"Evidence {source.id} is not in your library.")
+        raise NotFound(gettext("Evidence %(id)s is not in your library.", id=source.id))
     lock_assessment(assessment)
     _require_open(assessment)
     question_id = _question_id(assessment, question_key)
@@ -496,7 +531,9 @@ def detach_evidence(actor, assessment: Assessment, evidence: Evidence) -> None:
     _require_open(assessment, "removed")
     link = link_for(evidence.id, assessment.id)
     if link is None:
-        raise NotFound(f"Evidence {evidence.id} is not attached to this assessment.")
+        raise NotFound(
+            gettext("Evidence %(id)s is not attached to this assessment.", id=evidence.id)
+        )
     db.session.delete(link)
     audit.record(
         actor,
@@ -518,10 +555,17 @@ def _require_unused_elsewhere(evidence: Evidence, what: str) -> None:
         .order_by(Assessment.id)
     ).all()
     if closed:
+        sentences = {
+            "replaced": gettext(
+                "This file cannot be replaced: assessment %(ids)s was submitted with it."
+            ),
+            "removed": gettext(
+                "This file cannot be removed: assessment %(ids)s was submitted with it."
+            ),
+        }
         raise Conflict(
-            f"This file cannot be {what}: assessment {', '.join(f'#{i}' for i in closed)} "
-            "was submitted with it.",
-            {"file": "In use."},
+            sentences[what] % {"ids": ", ".join(f"#{i}" for i in closed)},
+            {"file": gettext("In use.")},
         )
 
 
@@ -537,7 +581,7 @@ def _require_changeable(evidence: Evidence, what: str) -> None:
 def _fresh(evidence: Evidence) -> Evidence:
     """Re-read an evidence row under its assessment's lock; 404 if a concurrent request removed it."""
     if db.session.get(Evidence, evidence.id, populate_existing=True) is None:
-        raise NotFound(f"Evidence {evidence.id} does not exist.")
+        raise NotFound(gettext("Evidence %(id)s does not exist.", id=evidence.id))
     return evidence
 
 

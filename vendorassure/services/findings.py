@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import lower_label
 from ..models import SEVERITIES, Assessment, Control, Finding, Question, User
 from ..models._base import utcnow
+from ..models.findings import FINDING_STATUS_LABELS
 from ..settings_defaults import setting
 from ..validation import LINE_MESSAGE, has_control_chars
 from . import audit, links, notifications
@@ -443,12 +446,19 @@ def respond_to_finding(actor, finding: Finding, plan: str) -> Finding:
     _lock(finding)
     plan = (plan or "").strip()
     if not plan:
-        raise InvalidValues("Describe the remediation plan.", {"plan": "Required."})
+        raise InvalidValues(
+            gettext("Describe the remediation plan."), {"plan": gettext("Required.")}
+        )
     if len(plan) > 10000:
-        raise InvalidValues("The plan is longer than 10000 characters.", {"plan": "Too long."})
+        raise InvalidValues(
+            gettext("The plan is longer than 10000 characters."), {"plan": gettext("Too long.")}
+        )
     if finding.status not in ("open", "remediating"):
         raise IllegalTransition(
-            f"The finding is {finding.status.replace('_', ' ')}; it needs no plan now.",
+            gettext(
+                "The finding is %(status)s; it needs no plan now.",
+                status=lower_label(gettext(FINDING_STATUS_LABELS[finding.status])),
+            ),
             {"status": finding.status},
         )
     finding.vendor_response = plan

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
+
 from .errors import InvalidValues
 
 
@@ -17,5 +19,6 @@ def parse_date(value, field: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InvalidValues(
-            f"{field} must be a date in the form YYYY-MM-DD.", {field: "Use YYYY-MM-DD."}
+            gettext("%(field)s must be a date in the form YYYY-MM-DD.", field=field),
+            {field: gettext("Use YYYY-MM-DD.")},
         ) from None

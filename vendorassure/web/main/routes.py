@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -35,8 +37,14 @@ SAMPLE_SIZE = 50
 
 
 class PlanForm(Form):
-    plan = TextAreaField("Remediation plan", validators=[DataRequired(), Length(max=10000)])
-    submit = SubmitField("Send plan")
+    plan = TextAreaField(
+        _l("Remediation plan"),
+        validators=[
+            DataRequired(_l("Describe the remediation plan.")),
+            Length(max=10000, message=_l("The plan is longer than 10000 characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Send plan"))
 
 
 @bp.get("/")
@@ -217,9 +225,9 @@ def vendor_finding_plan(finding_id: int):
     if form.validate_on_submit():
         try:
             findings.respond_to_finding(current_user, f, form.plan.data)
-            flash("Thank you: your remediation plan was sent to the risk team.", "success")
+            flash(_("Thank you: your remediation plan was sent to the risk team."), "success")
         except ServiceError as exc:
             flash(exc.message, "error")
     else:
-        flash("Describe the remediation plan.", "error")
+        flash(_("Describe the remediation plan."), "error")
     return redirect(url_for("main.vendor_findings") + f"#finding-{f.id}")

@@ -584,7 +584,13 @@ def evidence_detach(assessment_id: int, evidence_id: int):
     if DeleteForm(prefix="del").validate_on_submit():
         try:
             evidence.detach_evidence(current_user, assessment, ev)
-            flash(f"{ev.original_name} is no longer attached; it stays in your library.", "success")
+            flash(
+                _(
+                    "%(name)s is no longer attached; it stays in your library.",
+                    name=ev.original_name,
+                ),
+                "success",
+            )
         except ServiceError as exc:
             flash(exc.message, "error")
     return redirect(_answer_url(assessment, "#evidence"))
