@@ -3,10 +3,23 @@ records linked to it; each record once, with the question it answers in this ass
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import and_, case, or_, select
 
 from ..extensions import db
-from ..models import Evidence, EvidenceLink
+from ..models import CERTIFICATE_KINDS, Evidence, EvidenceLink
+
+
+def expiring_within(today: date, days: int):
+    """SQL: a certificate on file (not rejected) that expires between today and ``days`` later —
+    the one definition behind the dashboard, the team's notices and the webhooks."""
+    return and_(
+        Evidence.kind.in_(CERTIFICATE_KINDS),
+        Evidence.verification != "rejected",
+        Evidence.expires_on >= today,
+        Evidence.expires_on <= today + timedelta(days=days),
+    )
 
 
 def _link_join(assessment_id):

@@ -38,6 +38,7 @@ from ..scoring.vocabulary import load_vocabulary
 from ..services.library import scoring_model
 from ..settings_defaults import add_months, next_reassessment, setting
 from . import snapshot
+from .evidence import expiring_within
 from .findings import by_vendor_subquery, finding_counts
 
 
@@ -666,13 +667,7 @@ def expiring_certificates(today: date | None = None, days: int = 90, limit: int 
     return db.session.execute(
         select(Evidence, Vendor.name)
         .join(Vendor, Vendor.id == Evidence.vendor_id)
-        .where(
-            Evidence.kind.in_(CERTIFICATE_KINDS),
-            Evidence.verification != "rejected",
-            Evidence.expires_on >= today,
-            Evidence.expires_on <= today + timedelta(days=days),
-            _in(Evidence.vendor_id, scope),
-        )
+        .where(expiring_within(today, days), _in(Evidence.vendor_id, scope))
         .order_by(Evidence.expires_on, Evidence.id)
         .limit(limit)
     ).all()

@@ -5,14 +5,13 @@ neither. Sent after the use case commits: a notice never holds up or undoes the 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
-    CERTIFICATE_KINDS,
     NOTIFICATION_KINDS,
     VENDOR_OPEN,
     Assessment,
@@ -23,6 +22,7 @@ from ..models import (
     Vendor,
 )
 from ..models._base import utcnow
+from ..queries.evidence import expiring_within
 from . import links
 from .errors import InvalidValues, NotFound
 from .notify import send_status_mail
@@ -184,13 +184,7 @@ def sweep(today: date | None = None) -> dict:
     expiring = db.session.execute(
         select(Evidence, Vendor.name)
         .join(Vendor, Vendor.id == Evidence.vendor_id)
-        .where(
-            Evidence.kind.in_(CERTIFICATE_KINDS),
-            Evidence.verification != "rejected",
-            Evidence.expires_on >= today,
-            Evidence.expires_on <= today + timedelta(days=EXPIRY_NOTICE_DAYS),
-            Vendor.status == "active",
-        )
+        .where(expiring_within(today, EXPIRY_NOTICE_DAYS), Vendor.status == "active")
         .order_by(Evidence.expires_on, Evidence.id)
     ).all()
     team = _risk_team()

@@ -30,8 +30,9 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import CERTIFICATE_KINDS, Evidence, Vendor, WebhookDelivery, WebhookEndpoint
+from ..models import Evidence, Vendor, WebhookDelivery, WebhookEndpoint
 from ..models._base import utcnow
+from ..queries.evidence import expiring_within
 from ..validation import normalise_url
 from . import audit
 from .access import require_role
@@ -259,12 +260,7 @@ def emit_expiring(today: date | None = None, days: int = 30) -> int:
     rows = db.session.execute(
         select(Evidence.id, Evidence.vendor_id, Vendor.name, Evidence.kind, Evidence.expires_on)
         .join(Vendor, Vendor.id == Evidence.vendor_id)
-        .where(
-            Evidence.kind.in_(CERTIFICATE_KINDS),
-            Evidence.expires_on >= today,
-            Evidence.expires_on <= today + timedelta(days=days),
-            Evidence.verification != "rejected",
-        )
+        .where(expiring_within(today, days))
     ).all()
     sent = set(
         db.session.scalars(
