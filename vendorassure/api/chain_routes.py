@@ -255,6 +255,7 @@ class ImportDecision(Schema):
     "GET",
     "The vendor's signed answer package of a submitted or completed assessment",
     ("vendor",),
+    responses={409: "The assessment is not submitted yet: there are no answers to sign"},
 )
 def assessment_package(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
