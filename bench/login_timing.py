@@ -7,35 +7,26 @@ not tell whether an email has an account. Uses a throwaway SQLite database.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._app import bench_app  # noqa: E402
+
 
 def main(n: int = 50) -> None:
-    folder = tempfile.mkdtemp(prefix="va-bench-")
-    os.environ["INSTANCE_PATH"] = folder
-    from vendorassure import create_app
-    from vendorassure.extensions import db
+    # Failures would start the per-account backoff; this measures the hash, not the wait.
+    with bench_app(LOGIN_BACKOFF_FREE_ATTEMPTS=10**6) as app:
+        _measure(app, n)
+
+
+def _measure(app, n: int) -> None:
     from vendorassure.services.auth import create_user
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "MFA_REQUIRED_ROLES": (),
-            # Failures would start the per-account backoff; this measures the hash, not the wait.
-            "LOGIN_BACKOFF_FREE_ATTEMPTS": 10**6,
-        }
-    )
     with app.app_context():
-        db.create_all()
         create_user("known@example.com", "procurement", "a long benchmark passphrase")
     client = app.test_client()
     timings: dict[str, list[float]] = {"known": [], "unknown": []}

@@ -8,15 +8,15 @@ now), with their ratio. Uses a throwaway SQLite database.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._app import bench_app  # noqa: E402
 
 
 def _median_ms(fn, n: int) -> float:
@@ -29,28 +29,20 @@ def _median_ms(fn, n: int) -> float:
 
 
 def main(n: int = 15) -> None:
-    folder = tempfile.mkdtemp(prefix="va-bench-")
-    os.environ["INSTANCE_PATH"] = folder
+    with bench_app() as app:
+        _measure(app, n)
+
+
+def _measure(app, n: int) -> None:
     from sqlalchemy import event
 
     from tests.helpers import answer_all
-    from vendorassure import create_app
     from vendorassure.extensions import db
     from vendorassure.services import assessments, review, vendors
     from vendorassure.services.auth import create_user
     from vendorassure.services.library import intake_definition, load_library
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "MFA_REQUIRED_ROLES": (),
-            "MAIL_OUTBOX_DIR": f"{folder}/outbox",
-        }
-    )
     with app.app_context():
-        db.create_all()
         load_library()
         buyer = create_user("buyer@example.com", "procurement", "a long benchmark passphrase")
         risk = create_user("risk@example.com", "risk", "a long benchmark passphrase")
