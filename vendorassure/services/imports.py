@@ -106,14 +106,7 @@ def import_file(
         db.session.commit()
         return ImportOutcome(None, False, list(table.notes), draft)
     _accept_above(draft, threshold)
-    try:
-        qn, created = _publish(actor, draft, leave_rest_unmapped=True)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(
-            f"Another version of {draft.key!r} was loaded at the same moment; try again."
-        ) from None
+    qn, created = _publish_and_commit(actor, draft, leave_rest_unmapped=True)
     return ImportOutcome(qn, created, list(table.notes), draft)
 
 
@@ -375,17 +368,23 @@ def _publish(actor, draft: QuestionnaireImport, leave_rest_unmapped: bool):
     return qn, created
 
 
-def publish_import(actor, import_id: int, leave_rest_unmapped: bool = False):
-    """Publish the reviewed import as the next version of its questionnaire."""
-    draft = _open(actor, import_id)
+def _publish_and_commit(actor, draft, leave_rest_unmapped: bool):
+    """Publish and commit; a version loaded by someone else at the same moment is a 409."""
     try:
-        qn, created = _publish(actor, draft, leave_rest_unmapped)
+        out = _publish(actor, draft, leave_rest_unmapped)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(
             f"Another version of {draft.key!r} was loaded at the same moment; try again."
         ) from None
+    return out
+
+
+def publish_import(actor, import_id: int, leave_rest_unmapped: bool = False):
+    """Publish the reviewed import as the next version of its questionnaire."""
+    draft = _open(actor, import_id)
+    qn, created = _publish_and_commit(actor, draft, leave_rest_unmapped)
     return qn, created
 
 
