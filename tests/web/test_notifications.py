@@ -224,3 +224,48 @@ def test_the_daily_schedule_runs_the_notification_sweep(app, make):
     assert registry()["notifications.sweep"].func(today=date.today().isoformat()) == {
         "expiring": 0, "overdue": 0
     }  # fmt: skip
+
+
+def _statements(fn) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    db.session.expire_all()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_campaign_lists_cost_the_same_statements_for_one_campaign_or_many(make, api, client):
+    buyer = make.user("procurement")
+    vendors = [make.vendor(f"Sierra {i}", level="low", actor=buyer) for i in range(4)]
+    client_api = api(buyer)
+    login(client, buyer)
+    due = (date.today() + timedelta(days=30)).isoformat()
+
+    def issue(v):
+        r = client_api.post("/campaigns", {"questionnaire": "iso42001-ai-vendor-lite",
+                                           "due_date": due, "vendor_ids": [v.id]})  # fmt: skip
+        assert r.status_code == 201, r.get_json()
+
+    def pages():
+        web = client.get("/procurement/campaigns")
+        assert web.status_code == 200
+        body = client_api.get("/campaigns").get_json()
+        assert all(c["progress"]["total"] == 1 for c in body["items"]), body
+        return len(body["items"])
+
+    issue(vendors[0])
+    one = _statements(pages)
+    for v in vendors[1:]:
+        issue(v)
+    many = _statements(pages)
+    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 4
+    assert many == one, (one, many)  # progress comes in one grouped query, not one per campaign

@@ -117,21 +117,30 @@ def get_campaign(campaign_id: int) -> Campaign:
 
 def progress(campaign: Campaign) -> dict:
     """Counts by status (one query) and how far the campaign is: submitted or further."""
-    counts = dict(
-        db.session.execute(
-            select(Assessment.status, func.count())
-            .where(Assessment.campaign_id == campaign.id)
-            .group_by(Assessment.status)
-        ).all()
-    )
-    total = sum(counts.values())
-    done = sum(counts.get(s, 0) for s in DONE)
-    return {
-        "total": total,
-        "submitted": done,
-        "percent": round(100 * done / total) if total else 0,
-        "by_status": {s: counts.get(s, 0) for s in STATUS_LABELS},
-    }
+    return progress_of([campaign.id])[campaign.id]
+
+
+def progress_of(campaign_ids: list[int]) -> dict[int, dict]:
+    """{campaign id: progress} for a page of campaigns, in one grouped query."""
+    counts: dict[int, dict[str, int]] = {cid: {} for cid in campaign_ids}
+    if campaign_ids:
+        for cid, status, n in db.session.execute(
+            select(Assessment.campaign_id, Assessment.status, func.count())
+            .where(Assessment.campaign_id.in_(campaign_ids))
+            .group_by(Assessment.campaign_id, Assessment.status)
+        ):
+            counts[cid][status] = n
+    out = {}
+    for cid, by in counts.items():
+        total = sum(by.values())
+        done = sum(by.get(s, 0) for s in DONE)
+        out[cid] = {
+            "total": total,
+            "submitted": done,
+            "percent": round(100 * done / total) if total else 0,
+            "by_status": {s: by.get(s, 0) for s in STATUS_LABELS},
+        }
+    return out
 
 
 def rows(campaign: Campaign) -> list[tuple[Assessment, str]]:

@@ -80,9 +80,10 @@ def campaign_list():
                 flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
     page = page_arg(request.args)
     rows, total = paginate(campaigns.campaign_list(), page, PER_PAGE, (Campaign.id.desc(),))
+    progress = campaigns.progress_of([c.id for c in rows])
     return render_template(
         "procurement/campaigns.html",
-        rows=[(c, campaigns.progress(c)) for c in rows],
+        rows=[(c, progress[c.id]) for c in rows],
         total=total,
         page=page,
         per_page=PER_PAGE,
