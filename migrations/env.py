@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -89,10 +90,16 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # A migration's data changes are not tracked per table (the generations table may not
+        # exist yet); every snapshot is dropped instead once the migrations have run.
+        connection.info["va_migrating"] = True
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+            if sa.inspect(connection).has_table("portfolio_snapshots"):
+                connection.execute(sa.text("DELETE FROM portfolio_snapshots"))
+        connection.info.pop("va_migrating", None)
 
 
 if context.is_offline_mode():

@@ -81,6 +81,10 @@ def register_extensions(app: Flask) -> None:
     from .i18n import select_locale
 
     db.init_app(app)
+    from .queries import snapshot
+
+    with app.app_context():  # writes raise their tables' generations, snapshots read them
+        snapshot.install(db.engine)
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", os.path.join(app.root_path, "translations")
     )

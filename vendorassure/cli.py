@@ -273,7 +273,7 @@ def portfolio_refresh():
     from .services.scoring import refresh_latest_scored
 
     refresh_latest_scored(None)
-    snapshot.bump()
+    snapshot.drop_all()
     db.session.commit()
     click.echo("Latest ratings re-pointed; snapshots dropped (recomputed on the next view).")
 

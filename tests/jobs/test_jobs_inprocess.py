@@ -110,14 +110,18 @@ def test_the_schedule_sends_the_days_reminders_once_without_cron(app, make, outb
     make.user("vendor", vendor=vendor, email="a@v.example")
     before_due = datetime.combine(a.due_date - timedelta(days=2), datetime.min.time())
     early = tick(before_due.replace(hour=6))
-    assert early["enqueued"] == [f"exports.expire:{before_due:%Y-%m-%d}T06"]
+    assert early["enqueued"] == [
+        f"exports.expire:{before_due:%Y-%m-%d}T06",
+        f"snapshots.prune:{before_due:%Y-%m-%d}T06",
+    ]
     result = tick(before_due.replace(hour=8))
     assert f"reminders.send:{before_due:%Y-%m-%d}" in result["enqueued"]
     [job] = _jobs("reminders.send")
     assert job.status == "done" and job.result == {"sent": 1, "skipped_no_contact": 0}
     assert [m["To"] for m in outbox() if "Reminder" in m["Subject"]] == ["a@v.example"]
     assert tick(before_due.replace(hour=9))["enqueued"] == [
-        f"exports.expire:{before_due:%Y-%m-%d}T09"
+        f"exports.expire:{before_due:%Y-%m-%d}T09",
+        f"snapshots.prune:{before_due:%Y-%m-%d}T09",
     ]
     assert len(_jobs("reminders.send")) == 1
 

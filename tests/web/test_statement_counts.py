@@ -64,7 +64,7 @@ def _counts(client, token: str) -> dict[str, tuple[int, int]]:
         assert len(first) <= LIMIT, (
             p,
             len(first),
-            "|".join(" ".join(s.split())[:70] for s in first),
+            "\n".join(" ".join(s.split())[:150] for s in first),
         )
         assert len(again) <= LIMIT, (p, len(again), again)
     return out

@@ -29,7 +29,11 @@ def _reminder_time() -> time:
 
 def due_jobs(now: datetime) -> list[tuple[str, str, dict]]:
     """(job name, ledger key, args) of the scheduled jobs owed at `now` (UTC)."""
-    owed = [("exports.expire", f"exports.expire:{now:%Y-%m-%dT%H}", {})]
+    hour = f"{now:%Y-%m-%dT%H}"
+    owed = [
+        ("exports.expire", f"exports.expire:{hour}", {}),
+        ("snapshots.prune", f"snapshots.prune:{hour}", {}),
+    ]
     if now.time() >= _reminder_time():
         day = now.date().isoformat()
         owed.append(("reminders.send", f"reminders.send:{day}", {"today": day}))

@@ -45,6 +45,14 @@ def expire_exports() -> dict:
     return {"expired": expire(timedelta(hours=current_app.config["EXPORT_TTL_HOURS"]))}
 
 
+@job("snapshots.prune", "Old figure and page snapshots removed")
+def prune_snapshots() -> dict:
+    """Remove snapshots older than two days (they are never served again)."""
+    from ..queries import snapshot
+
+    return {"pruned": snapshot.prune()}
+
+
 @job("scoring.rescore", "Portfolio rescore")
 def rescore(model_path: str | None = None, stale_only: bool = False) -> dict:
     """Rescore the portfolio in one batch with the model in force (or the given file)."""

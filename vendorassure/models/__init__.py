@@ -41,7 +41,7 @@ from .notifications import (
     Notification,
     NotificationPreference,
 )
-from .portfolio import PortfolioGeneration, PortfolioSnapshot
+from .portfolio import PortfolioSnapshot, TableGeneration
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
@@ -87,8 +87,8 @@ __all__ = [
     "Finding",
     "JOB_STATUSES",
     "Job",
-    "PortfolioGeneration",
     "PortfolioSnapshot",
+    "TableGeneration",
     "RateLimitCounter",
     "REMINDER_STAGES",
     "Reminder",

@@ -1,34 +1,36 @@
-"""Portfolio snapshots: the dashboard's figures, computed once per change of the portfolio.
+"""Snapshots: computed figures and rendered pages, kept until a table they were read from
+changes.
 
-Shared by every app host (a table, never process memory). ``PortfolioGeneration`` holds one
-counter that every transaction changing vendors, assessments, scores, findings or evidence
-raises at commit (``queries.snapshot``); a snapshot is valid only for the generation it was
-computed at, so a figure never outlives the change that made it wrong.
+Shared by every app host (tables, never process memory). ``TableGeneration`` holds one counter
+per table that every committed write to it raises (``queries.snapshot``); a snapshot records
+the counters of the tables it was read from and is valid only while they are unchanged, so a
+figure or a page never outlives the change that made it wrong.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ._base import utcnow
 
 
-class PortfolioGeneration(db.Model):
-    __tablename__ = "portfolio_generation"
+class TableGeneration(db.Model):
+    __tablename__ = "table_generations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    generation: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class PortfolioSnapshot(db.Model):
     __tablename__ = "portfolio_snapshots"
 
-    # what was computed (e.g. "dashboard"), for which day and filters, at which generation
+    # what was computed (e.g. "dashboard", a page), for which day, parameters and release
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    generation: Mapped[int] = mapped_column(index=True)
+    # {table: generation} of every table the computation read
+    deps: Mapped[dict] = mapped_column(JSON)
     data: Mapped[dict] = mapped_column(JSON)
-    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

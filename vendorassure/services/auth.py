@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -252,14 +253,17 @@ def user_for_token(token: str) -> User | None:
     """Return the active user of a valid, unexpired, unrevoked bearer token."""
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(token)))
+    row = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.user)).filter_by(token_hash=hash_token(token))
+    )
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
+    user = row.user
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
         db.session.commit()
-    return row.user
+    return user
 
 
 def latest_open_assessment_id(vendor_id: int) -> int | None:
