@@ -118,6 +118,7 @@ def register_extensions(app: Flask) -> None:
 
         g.pop("_login_user", None)
         g.pop("inbox_unread", None)
+        g.pop("csrf_token", None)  # Flask-WTF's token of the previous request's session
 
 
 def register_observability(app: Flask) -> None:

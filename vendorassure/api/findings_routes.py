@@ -15,6 +15,7 @@ from ..models import FINDING_STATUSES, SEVERITIES, Assessment, Finding
 from ..services import access, findings, review
 from ..services.errors import BadInput, InvalidValues
 from ..services.queries import paginate
+from ..web.page_cache import page_cache
 from .core import Id, Line, Paging, Schema, current_user, endpoint, page_body
 from .serializers import iso
 
@@ -116,6 +117,7 @@ def finding_out(f: Finding, staff: bool = True) -> dict:
     (*RISK, "vendor"),
     query=FindingQuery,
 )
+@page_cache
 def findings_list(query: FindingQuery):
     user = current_user()
     staff = user.role != "vendor"
@@ -159,6 +161,7 @@ def findings_create(body: FindingCreate):
 
 
 @endpoint("/findings/<int:finding_id>", "GET", "One finding", (*RISK, "vendor"))
+@page_cache
 def finding_get(finding_id: int):
     user = current_user()
     if user.role == "vendor":

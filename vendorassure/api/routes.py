@@ -22,6 +22,7 @@ from ..services.errors import BadInput, InvalidValues, NotFound
 from ..services.filetypes import ALLOWED
 from ..services.queries import name_contains, paginate
 from ..services.scoring import explained_score
+from ..web.page_cache import page_cache
 from .core import (
     Count,
     Id,
@@ -201,6 +202,7 @@ def _vendor_out(vendor: Vendor) -> dict:
     ("procurement", "risk", "admin"),
     query=VendorQuery,
 )
+@page_cache
 def vendors_list(query: VendorQuery):
     stmt = select(Vendor).options(selectinload(Vendor.contacts))
     if query.q:
@@ -233,6 +235,7 @@ def vendors_create(body: VendorCreate):
 
 
 @endpoint("/vendors/<int:vendor_id>", "GET", "One vendor (a vendor user: its own only)", ANY)
+@page_cache
 def vendor_get(vendor_id: int):
     return _vendor_out(access.get_vendor(current_user(), vendor_id))
 
@@ -298,6 +301,7 @@ def questionnaire_get(key: str, query: QuestionnaireQuery):
 
 
 @endpoint("/controls", "GET", "The Annex A control catalog with crosswalks", STAFF)
+@page_cache
 def controls_list():
     controls = db.session.scalars(select(Control).order_by(Control.position)).all()
     crosswalks: dict[int, dict[str, list[str]]] = {}
@@ -324,6 +328,7 @@ def controls_list():
 @endpoint(
     "/assessments", "GET", "List assessments (staff: all; vendor: own)", ANY, query=AssessmentQuery
 )
+@page_cache
 def assessments_list(query: AssessmentQuery):
     user = current_user()
     stmt = select(Assessment).options(
@@ -383,6 +388,7 @@ def assessments_create(body: AssessmentCreate):
 
 
 @endpoint("/assessments/<int:assessment_id>", "GET", "One assessment", ANY)
+@page_cache
 def assessment_get(assessment_id: int):
     user = current_user()
     a = access.get_assessment(user, assessment_id)
@@ -403,6 +409,7 @@ def assessment_questions(assessment_id: int):
 
 
 @endpoint("/assessments/<int:assessment_id>/answers", "GET", "All answers of an assessment", ANY)
+@page_cache
 def assessment_answers(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
     answers = assessments.answer_map(a)
@@ -492,6 +499,7 @@ def assessment_cancel(assessment_id: int, body: Cancel):
 
 
 @endpoint("/assessments/<int:assessment_id>/score", "GET", "Score with its explanation", STAFF)
+@page_cache
 def assessment_score(assessment_id: int):
     a = access.get_assessment(current_user(), assessment_id)
     details = explained_score(a)

@@ -17,6 +17,7 @@ from ...services.errors import NotFound, ServiceError
 from ...services.library import LibraryInvalid
 from ...services.queries import page_arg
 from ..helpers import apply_errors, opts, roles_required
+from ..page_cache import page_cache
 from ..portal.forms import KIND_LABELS
 from . import bp
 from .forms import (
@@ -37,6 +38,7 @@ MAX_NOTES = 25
 
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("admin")
+@page_cache
 def index():
     """List users (with last sign-in) and create new ones."""
     form = UserCreateForm()
@@ -452,6 +454,7 @@ def questionnaire_export(key: str, version: int, fmt: str):
 
 @bp.get("/controls")
 @roles_required("admin", "procurement", "risk")
+@page_cache
 def control_list():
     """List the Annex A controls by objective with their NIST AI RMF and EU AI Act refs."""
     return render_template("admin/controls.html", **library.control_catalog())

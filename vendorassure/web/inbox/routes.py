@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ...models import NOTIFICATION_KINDS, Notification
 from ...services import notifications
@@ -30,7 +32,22 @@ def unread_badge():
         return {"inbox_unread": None}
     if g.get("inbox_unread") is None:
         g.inbox_unread = notifications.unread_count(user)
-    return {"inbox_unread": g.inbox_unread}
+    return {"inbox_unread": g.inbox_unread, "inbox_badge": inbox_badge}
+
+
+def inbox_badge(count: int | None) -> Markup:
+    """The top bar's unread badge; a placeholder in a page being kept (``web.page_cache``)."""
+    from ..page_cache import filling, hole
+
+    return Markup(hole("inbox-badge")) if filling() else badge_html(count)  # noqa: S704
+
+
+def badge_html(count: int | None) -> Markup:
+    if not count:
+        return Markup("")
+    return Markup(  # noqa: S704 (the count is an int, the label escaped by format)
+        '<span class="badge unread" id="inbox-unread" aria-label="{label}">{n}</span>'
+    ).format(label=_("%(num)s unread", num=count), n=count)
 
 
 @bp.get("/")

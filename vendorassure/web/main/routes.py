@@ -29,6 +29,7 @@ from ...services.queries import page_arg
 from ...settings_defaults import next_reassessment, setting
 from ..forms import Form
 from ..helpers import home_for, roles_required
+from ..page_cache import page_cache
 from . import bp
 
 STAFF = ("admin", "procurement", "risk")
@@ -150,6 +151,7 @@ def vendor_sample():
 
 @bp.get("/vendors/<int:vendor_id>/overview")
 @roles_required(*STAFF)
+@page_cache
 def vendor_overview(vendor_id: int):
     """A vendor's history with its score trend, certificates, open findings, next reassessment."""
     vendor = access.get_vendor(current_user, vendor_id)

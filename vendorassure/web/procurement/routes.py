@@ -15,6 +15,7 @@ from ...services import access, assessments, library, vendors
 from ...services.errors import ServiceError
 from ...services.queries import name_contains, page_arg, paginate
 from ..helpers import apply_errors, opts, roles_required
+from ..page_cache import page_cache
 from . import bp
 from .forms import CancelForm, ContactForm, IssueForm, VendorBaseForm, vendor_form_class
 
@@ -28,6 +29,7 @@ def _ratings(vendor_ids):
 
 @bp.get("/vendors")
 @roles_required(*STAFF)
+@page_cache
 def vendor_list():
     """List vendors with search, tier filter and pages."""
     q = request.args.get("q", "").strip()
@@ -90,6 +92,7 @@ def vendor_create():
 
 @bp.get("/vendors/<int:vendor_id>")
 @roles_required(*STAFF)
+@page_cache
 def vendor_detail(vendor_id: int):
     """Show a vendor: tier and why, contacts, assessments, and the forms to act on them."""
     vendor = access.get_vendor(current_user, vendor_id)

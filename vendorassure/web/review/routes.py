@@ -38,6 +38,7 @@ from ...services.queries import int_arg, name_contains, page_arg, paginate
 from ...services.scoring import explained_score
 from ...validation import bounded_int
 from ..helpers import apply_errors, opts, roles_required
+from ..page_cache import page_cache
 from . import bp
 from .forms import (
     AssignForm,
@@ -145,6 +146,7 @@ def _reviewer_options(choices) -> dict[str, Markup]:
 
 @bp.get("/")
 @roles_required(*STAFF)
+@page_cache
 def queue():
     """List assessments for review with filters, sorting, pages and a CSV download."""
     args = request.args
@@ -255,6 +257,7 @@ def assessment_assign(assessment_id: int):
 
 @bp.get("/assessments/<int:assessment_id>")
 @roles_required(*STAFF)
+@page_cache
 def assessment_review(assessment_id: int):
     """Show answers by Annex A objective (collapsed, items needing attention first) with control
     scores, the explanation, evidence, findings, clarifications, decisions and the trail."""
@@ -548,6 +551,7 @@ def findings_statement(args):
 
 @bp.get("/findings")
 @roles_required(*STAFF)
+@page_cache
 def finding_list():
     """All findings with filters, pages and a CSV download."""
     args = request.args
@@ -615,6 +619,7 @@ def _render_finding(f: Finding, form: FindingEditForm):
 
 @bp.get("/findings/<int:finding_id>")
 @roles_required(*STAFF)
+@page_cache
 def finding_edit(finding_id: int):
     """Show a finding with its history and, for risk, the edit form."""
     f = access.get_finding(current_user, finding_id)
