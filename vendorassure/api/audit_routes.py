@@ -98,11 +98,12 @@ def assessment_review_get(assessment_id: int):
     from ..labels import label
     from ..queries import trail
     from ..queries.findings import finding_counts
-    from ..queries.review import load_review_page, objective_groups
+    from ..queries.review import ASSESSMENT_OPTIONS, load_review_page, objective_groups
     from ..services import access
     from .core import current_user
 
-    page = load_review_page(access.get_assessment(current_user(), assessment_id))
+    a = access.get_assessment(current_user(), assessment_id, options=ASSESSMENT_OPTIONS)
+    page = load_review_page(a, loaded=True)
     a = page.assessment
     groups = objective_groups(page, page.view)
     texts = {q.key: q.text for q in page.questions}

@@ -103,20 +103,27 @@ def attention_keys(answers: dict[str, Answer], view: dict | None) -> dict[str, l
     return out
 
 
-def load_review_page(assessment: Assessment) -> ReviewPage:
-    """Load the review page of one assessment (about a dozen statements)."""
+# what the review page needs of the assessment, loaded in its one statement
+ASSESSMENT_OPTIONS = (
+    joinedload(Assessment.vendor),
+    joinedload(Assessment.questionnaire),
+    undefer(Assessment.score_details),
+)
+
+
+def load_review_page(assessment: Assessment, loaded: bool = False) -> ReviewPage:
+    """Load the review page of one assessment (about a dozen statements). `loaded`: the
+    assessment was just read with ``ASSESSMENT_OPTIONS`` (``access.get_assessment``)."""
     from ..services.scoring import question_defs, score_view
 
-    a = db.session.scalar(
-        select(Assessment)
-        .where(Assessment.id == assessment.id)
-        .options(
-            joinedload(Assessment.vendor),
-            joinedload(Assessment.questionnaire),
-            undefer(Assessment.score_details),
+    a = assessment
+    if not loaded:
+        a = db.session.scalar(
+            select(Assessment)
+            .where(Assessment.id == assessment.id)
+            .options(*ASSESSMENT_OPTIONS)
+            .execution_options(populate_existing=True)
         )
-        .execution_options(populate_existing=True)
-    )
     questions = list(
         db.session.scalars(
             select(Question)

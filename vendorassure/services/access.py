@@ -17,8 +17,12 @@ def require_role(user, *roles: str) -> None:
         raise Forbidden(f"The {user.role} role may not do this.")
 
 
-def _scoped(model, user, object_id, label: str, vendor_attr: str = "vendor_id"):
-    obj = db.session.get(model, object_id) if isinstance(object_id, int) else None
+def _scoped(model, user, object_id, label: str, vendor_attr: str = "vendor_id", options=()):
+    obj = (
+        db.session.get(model, object_id, options=options, populate_existing=bool(options))
+        if isinstance(object_id, int)
+        else None
+    )
     if obj is None:
         raise NotFound(f"{label} {object_id} does not exist.")
     if user.role == "vendor" and getattr(obj, vendor_attr) != user.vendor_id:
@@ -32,9 +36,9 @@ def get_vendor(user, vendor_id: int) -> Vendor:
     return _scoped(Vendor, user, vendor_id, "Vendor", vendor_attr="id")
 
 
-def get_assessment(user, assessment_id: int) -> Assessment:
-    """Load an assessment the user may see."""
-    assessment = _scoped(Assessment, user, assessment_id, "Assessment")
+def get_assessment(user, assessment_id: int, options=()) -> Assessment:
+    """Load an assessment the user may see (with loader `options`, fresh from the database)."""
+    assessment = _scoped(Assessment, user, assessment_id, "Assessment", options=options)
     if user.role == "vendor" and assessment.status in ("draft", "cancelled"):
         raise NotFound(f"Assessment {assessment_id} does not exist.")
     return assessment

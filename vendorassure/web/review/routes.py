@@ -29,7 +29,7 @@ from ...models import (
 )
 from ...models import Assessment as A
 from ...queries import portfolio, snapshot, trail
-from ...queries.review import load_review_page, objective_groups
+from ...queries.review import ASSESSMENT_OPTIONS, load_review_page, objective_groups
 from ...reports import build_assessment_workbook, loader
 from ...reports.pdf import PDF_MIMETYPE, build_assessment_report
 from ...services import access, assessments, evidence, findings, review
@@ -261,7 +261,8 @@ def assessment_assign(assessment_id: int):
 def assessment_review(assessment_id: int):
     """Show answers by Annex A objective (collapsed, items needing attention first) with control
     scores, the explanation, evidence, findings, clarifications, decisions and the trail."""
-    page = load_review_page(access.get_assessment(current_user, assessment_id))
+    a = access.get_assessment(current_user, assessment_id, options=ASSESSMENT_OPTIONS)
+    page = load_review_page(a, loaded=True)
     a = page.assessment
     values = {k: ans.value for k, ans in page.answers.items() if not ans.na}
     details = explained_score(a, page.view, values) if page.view else {}
