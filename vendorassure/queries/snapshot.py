@@ -154,7 +154,8 @@ FIGURE_SETTINGS = (
 
 
 def _release(app) -> str:
-    """A fingerprint of the templates (once per process) and of the figure settings."""
+    """A fingerprint of the templates and the configuration (once per process) and of the
+    figure settings (each time: they may be changed while running)."""
     from ..settings_defaults import DEFAULTS
 
     templates = app.extensions.get("vendorassure_snapshot_templates")
@@ -165,8 +166,19 @@ def _release(app) -> str:
                 st = path.stat()
                 h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
         templates = app.extensions["vendorassure_snapshot_templates"] = h.hexdigest()[:12]
+    configured = app.extensions.get("vendorassure_snapshot_config")
+    if configured is None:  # hosts configured apart keep apart snapshots
+        plain = {
+            k: v
+            for k, v in app.config.items()
+            if isinstance(v, (str, int, float, bool, list, tuple, dict, type(None)))
+        }
+        configured = hashlib.sha256(
+            json.dumps(plain, sort_keys=True, default=str).encode()
+        ).hexdigest()[:12]
+        app.extensions["vendorassure_snapshot_config"] = configured
     settings = {k: app.config.get(k, DEFAULTS.get(k)) for k in FIGURE_SETTINGS}
-    return templates + json.dumps(settings, sort_keys=True, default=str)
+    return templates + configured + json.dumps(settings, sort_keys=True, default=str)
 
 
 def snapshot_key(name: str, today: date, params: dict) -> str:
