@@ -97,8 +97,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
-            if sa.inspect(connection).has_table("portfolio_snapshots"):
-                connection.execute(sa.text("DELETE FROM portfolio_snapshots"))
+            if sa.inspect(connection).has_table("snapshots"):
+                connection.execute(sa.text("DELETE FROM snapshots"))
         connection.info.pop("va_migrating", None)
 
 

@@ -36,7 +36,6 @@ from vendorassure.models import (
     PackageImport,
     PackageKey,
     PasswordReset,
-    PortfolioSnapshot,
     Question,
     QuestionControl,
     Questionnaire,
@@ -44,6 +43,7 @@ from vendorassure.models import (
     RateLimitCounter,
     RecoveryCode,
     Reminder,
+    Snapshot,
     SupplyLink,
     User,
     Vendor,
@@ -63,7 +63,7 @@ PG_SERVER = os.environ.get(
 )
 # Rows of these tables are removed after every test, children first.
 TRANSIENT = (
-    PortfolioSnapshot,  # table_generations stay: they only ever rise
+    Snapshot,  # table_generations stay: they only ever rise
     WebhookDelivery,
     WebhookEndpoint,
     PackageImport,

@@ -3,8 +3,9 @@
 Revision ID: a7c9e3d1b5f0
 Revises: f2b3c4d5e6f7
 
-The snapshot table is a cache: it is recreated empty (every figure is recomputed on its next
-view).
+New tables (``table_generations``, ``snapshots``); the previous release's
+``portfolio_generation`` and ``portfolio_snapshots`` stay untouched so its hosts keep serving
+during a rolling upgrade (docs/OPERATIONS.md), and are dropped by a later release.
 """
 
 import sqlalchemy as sa
@@ -17,9 +18,6 @@ depends_on = None
 
 
 def upgrade():
-    op.drop_index("ix_portfolio_snapshots_generation", table_name="portfolio_snapshots")
-    op.drop_table("portfolio_snapshots")
-    op.drop_table("portfolio_generation")
     op.create_table(
         "table_generations",
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -27,37 +25,17 @@ def upgrade():
         sa.PrimaryKeyConstraint("name", name=op.f("pk_table_generations")),
     )
     op.create_table(
-        "portfolio_snapshots",
+        "snapshots",
         sa.Column("key", sa.String(length=300), nullable=False),
         sa.Column("deps", sa.JSON(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("computed_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_portfolio_snapshots")),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_snapshots")),
     )
-    op.create_index(
-        op.f("ix_portfolio_snapshots_computed_at"), "portfolio_snapshots", ["computed_at"]
-    )
+    op.create_index(op.f("ix_snapshots_computed_at"), "snapshots", ["computed_at"])
 
 
 def downgrade():
-    op.drop_index(op.f("ix_portfolio_snapshots_computed_at"), table_name="portfolio_snapshots")
-    op.drop_table("portfolio_snapshots")
+    op.drop_index(op.f("ix_snapshots_computed_at"), table_name="snapshots")
+    op.drop_table("snapshots")
     op.drop_table("table_generations")
-    op.create_table(
-        "portfolio_generation",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("generation", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_portfolio_generation")),
-    )
-    op.execute("INSERT INTO portfolio_generation (id, generation) VALUES (1, 1)")
-    op.create_table(
-        "portfolio_snapshots",
-        sa.Column("key", sa.String(length=300), nullable=False),
-        sa.Column("generation", sa.Integer(), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("computed_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_portfolio_snapshots")),
-    )
-    op.create_index(
-        "ix_portfolio_snapshots_generation", "portfolio_snapshots", ["generation"], unique=False
-    )

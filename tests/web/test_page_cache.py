@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import login
 from vendorassure.extensions import db
-from vendorassure.models import PortfolioSnapshot, Vendor
+from vendorassure.models import Snapshot, Vendor
 from vendorassure.queries import snapshot
 from vendorassure.services import findings as finding_service
 from vendorassure.services import notifications
@@ -20,9 +20,7 @@ from vendorassure.web.page_cache import hole
 
 def _kept() -> int:
     return db.session.scalar(
-        select(func.count())
-        .select_from(PortfolioSnapshot)
-        .where(PortfolioSnapshot.key.like("page:%"))
+        select(func.count()).select_from(Snapshot).where(Snapshot.key.like("page:%"))
     )
 
 
@@ -159,6 +157,8 @@ def test_only_plain_reads_are_kept(app, client, make):
     before = _kept()
     assert client.get("/procurement/vendors/999999999999").status_code == 404
     assert _kept() == before <= 1
+    assert client.get("/procurement/vendors?q=" + "x" * 300).status_code == 200
+    assert _kept() == before  # a one-off search is rendered, not kept
 
 
 def test_a_read_of_a_table_the_writer_changes_becomes_stale(app, make):
@@ -196,7 +196,7 @@ def test_old_snapshots_are_pruned_by_the_hourly_job(app, client, make):
     login(client, make.user("risk"))
     client.get("/procurement/vendors")
     assert _kept() == 1
-    db.session.execute(update(PortfolioSnapshot).values(computed_at=utcnow() - timedelta(days=3)))
+    db.session.execute(update(Snapshot).values(computed_at=utcnow() - timedelta(days=3)))
     db.session.commit()
     assert snapshot.prune() == 1
     assert _kept() == 0

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from ..models import Campaign
 from ..services import campaigns
 from ..services.queries import paginate
+from ..web.page_cache import page_cache
 from .core import Id, Line, Paging, Schema, current_user, endpoint, page_body
 from .serializers import iso
 
@@ -63,6 +64,7 @@ def campaigns_create(body: CampaignCreate):
 
 
 @endpoint("/campaigns", "GET", "Campaigns, newest first", STAFF, query=Paging)
+@page_cache
 def campaigns_list(query: Paging):
     rows, total = paginate(
         campaigns.campaign_list(), query.page, query.per_page, (Campaign.id.desc(),)
@@ -74,5 +76,6 @@ def campaigns_list(query: Paging):
 
 
 @endpoint("/campaigns/<int:campaign_id>", "GET", "One campaign with its progress", STAFF)
+@page_cache
 def campaign_get(campaign_id: int):
     return campaign_out(campaigns.get_campaign(campaign_id))

@@ -15,6 +15,7 @@ from ..services.errors import BadInput
 from ..services.queries import paginate
 from ..services.values import parse_date
 from ..validation import bounded_int
+from ..web.page_cache import page_cache
 from .core import Id, Paging, Query, Schema, current_user, endpoint, line, page_body
 from .reports_routes import send_bytes
 
@@ -84,6 +85,7 @@ def supply_link_delete(link_id: int):
     query=ConcentrationQuery,
     responses={404: "No such upstream vendor"},
 )
+@page_cache
 def portfolio_concentration(query: ConcentrationQuery):
     if query.upstream_vendor_id is not None:
         access.get_vendor(current_user(), query.upstream_vendor_id)

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from ..models import NOTIFICATION_KINDS, Notification
 from ..services import notifications
 from ..services.queries import paginate
+from ..web.page_cache import page_cache
 from .core import Paging, Schema, current_user, endpoint, page_body
 from .serializers import iso
 
@@ -42,6 +43,7 @@ def notification_out(n: Notification) -> dict:
 
 @endpoint("/notifications", "GET", "Your notifications, newest first (?unread=true)", ANY,
           query=NotificationQuery)  # fmt: skip
+@page_cache
 def notifications_list(query: NotificationQuery):
     user = current_user()
     rows, total = paginate(

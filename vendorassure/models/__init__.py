@@ -41,7 +41,7 @@ from .notifications import (
     Notification,
     NotificationPreference,
 )
-from .portfolio import PortfolioSnapshot, TableGeneration
+from .portfolio import Snapshot, TableGeneration
 from .ratelimits import RateLimitCounter
 from .reminders import REMINDER_STAGES, Reminder
 from .users import ROLES, STAFF_ROLES, ApiToken, Invitation, PasswordReset, RecoveryCode, User
@@ -87,7 +87,7 @@ __all__ = [
     "Finding",
     "JOB_STATUSES",
     "Job",
-    "PortfolioSnapshot",
+    "Snapshot",
     "TableGeneration",
     "RateLimitCounter",
     "REMINDER_STAGES",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, String
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,8 +25,8 @@ class TableGeneration(db.Model):
     generation: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class PortfolioSnapshot(db.Model):
-    __tablename__ = "portfolio_snapshots"
+class Snapshot(db.Model):
+    __tablename__ = "snapshots"
 
     # what was computed (e.g. "dashboard", a page), for which day, parameters and release
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
@@ -34,3 +34,21 @@ class PortfolioSnapshot(db.Model):
     deps: Mapped[dict] = mapped_column(JSON)
     data: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# The tables of the previous release's one-generation snapshots: unused here, kept so that hosts
+# still on that release keep working during a rolling upgrade; a later release drops them.
+LEGACY_GENERATION = Table(
+    "portfolio_generation",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False),
+)
+LEGACY_SNAPSHOTS = Table(
+    "portfolio_snapshots",
+    db.metadata,
+    Column("key", String(300), primary_key=True),
+    Column("generation", Integer, nullable=False, index=True),
+    Column("data", JSON, nullable=False),
+    Column("computed_at", DateTime, nullable=False),
+)

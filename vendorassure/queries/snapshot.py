@@ -32,12 +32,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
-from ..models import PortfolioSnapshot, TableGeneration
+from ..models import Snapshot, TableGeneration
 from ..models._base import utcnow
 
 CHANGED = "va_changed_tables"  # on a connection's info: the tables its transaction wrote
 # never tracked: the snapshot machinery's own tables
-UNTRACKED = frozenset({PortfolioSnapshot.__tablename__, TableGeneration.__tablename__})
+UNTRACKED = frozenset({Snapshot.__tablename__, TableGeneration.__tablename__})
 # updates that change no figure: an assessment's lock taken or moved by an answer autosave
 NEUTRAL_COLUMNS = {"assessments": frozenset({"lock_version", "updated_at"})}
 KEEP_DAYS = 2  # snapshots older than this are removed by the hourly upkeep
@@ -140,7 +140,7 @@ def writing() -> bool:
 
 def drop_all(session=None) -> None:
     """Drop every snapshot (after a manual data fix outside the app: all are recomputed)."""
-    (session or db.session).execute(delete(PortfolioSnapshot))
+    (session or db.session).execute(delete(Snapshot))
 
 
 # Settings that change figures, and the templates a stored fragment was rendered from: a new
@@ -223,7 +223,7 @@ def cached(name: str, today: date, params: dict, compute: Callable[[], dict]) ->
 def _lookup(key: str) -> tuple[tuple[dict, dict] | None, dict[str, int]]:
     """The snapshot under `key` (data, deps) if any, and every table's generation: one
     statement."""
-    snap, gens = PortfolioSnapshot.__table__, TableGeneration.__table__
+    snap, gens = Snapshot.__table__, TableGeneration.__table__
     stmt = union_all(
         select(snap.c.key, literal(0, BigInteger), snap.c.data, snap.c.deps).where(
             snap.c.key == key
@@ -240,7 +240,7 @@ def _lookup(key: str) -> tuple[tuple[dict, dict] | None, dict[str, int]]:
 
 
 def _store(key: str, deps: dict, data: dict) -> None:
-    table = PortfolioSnapshot.__table__
+    table = Snapshot.__table__
     now = utcnow()
     values = {"key": key, "deps": deps, "data": data, "computed_at": now}
     insert = (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
@@ -263,7 +263,7 @@ def _store(key: str, deps: dict, data: dict) -> None:
 def prune(older_than: timedelta = timedelta(days=KEEP_DAYS)) -> int:
     """Remove snapshots computed before `older_than` ago (the hourly upkeep job); return how
     many. Old ones are never served (their day is in their key) but would pile up."""
-    table = PortfolioSnapshot.__table__
+    table = Snapshot.__table__
     result = db.session.execute(delete(table).where(table.c.computed_at < utcnow() - older_than))
     db.session.commit()
     return result.rowcount

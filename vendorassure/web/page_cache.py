@@ -6,7 +6,8 @@ user, so each user only ever gets what was rendered for them. What is per reques
 of the stored body: the CSRF token and the inbox badge are rendered as placeholders (a
 marker derived from the secret key, so no stored text can forge one) and filled in on the
 way out. A page is not kept when the request has flash messages to show, when its view
-writes, changes the session or sets a cookie, or when it answers anything but 200.
+writes, changes the session or sets a cookie, when it answers anything but 200, or when its
+query is a one-off (many or long arguments).
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def _user():
     return current_user if getattr(current_user, "is_authenticated", False) else None
 
 
+MAX_ARGS, MAX_ARG_LENGTH = 12, 200  # beyond these a query is one-off: rendered, not kept
+
+
+def _keepable_args() -> bool:
+    items = list(request.args.items(multi=True))
+    return len(items) <= MAX_ARGS and all(len(v) <= MAX_ARG_LENGTH for _, v in items)
+
+
 def _key_params(user) -> dict:
     from flask_babel import get_locale
 
@@ -67,7 +76,12 @@ def page_cache(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         user = _user()
-        if request.method not in ("GET", "HEAD") or user is None or session.get("_flashes"):
+        if (
+            request.method not in ("GET", "HEAD")
+            or user is None
+            or session.get("_flashes")
+            or not _keepable_args()
+        ):
             return view(*args, **kwargs)
 
         def compute() -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD
 from vendorassure.extensions import db
-from vendorassure.models import Assessment, PortfolioSnapshot, Vendor
+from vendorassure.models import Assessment, Snapshot, Vendor
 from vendorassure.queries import portfolio, snapshot
 from vendorassure.seeding import seed_portfolio
 from vendorassure.services import assessments as assessment_service
@@ -18,7 +18,7 @@ from vendorassure.services import assessments as assessment_service
 def test_a_bulk_score_write_changes_the_figures_at_once(app):
     seed_portfolio(20, seed=4, password=PASSWORD)
     before = portfolio.summary()
-    assert db.session.scalar(select(func.count()).select_from(PortfolioSnapshot)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Snapshot)) == 1
     # what rescore does: Core UPDATE of the score columns, no ORM objects
     db.session.execute(
         update(Assessment).where(Assessment.scored_at.is_not(None)).values(rating="critical")
@@ -77,7 +77,7 @@ def test_portfolio_refresh_repoints_ratings_and_drops_snapshots(app):
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["portfolio", "refresh"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count()).select_from(PortfolioSnapshot)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Snapshot)) == 0
     pointed = db.session.scalar(
         select(func.count()).where(Vendor.latest_scored_assessment_id.is_not(None))
     )

@@ -160,7 +160,7 @@ def test_reading_a_score_never_writes(make, db, client, login_as):
         writes.clear()
         assert client.get(f"/review/assessments/{a.id}").status_code == 200
         # the page itself is kept as a snapshot (a cache, not a score)
-        kept = ("audit", "users", "portfolio_snapshots")
+        kept = ("audit", "users", "snapshots")
         page_writes = [w for w in writes if not any(k in w for k in kept)]
         assert page_writes == []
     finally:

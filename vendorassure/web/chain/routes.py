@@ -17,6 +17,7 @@ from ...services.errors import ServiceError
 from ...services.queries import page_arg, paginate
 from ..forms import Form
 from ..helpers import apply_errors, roles_required
+from ..page_cache import page_cache
 from . import bp
 from .forms import (
     ChangeEventForm,
@@ -53,6 +54,7 @@ def _link_form(vendor, formdata=None) -> LinkForm:
 
 @bp.get("/vendors/<int:vendor_id>")
 @roles_required(*STAFF)
+@page_cache
 def vendor_chain(vendor_id: int):
     """Show a vendor's supply chain: upstream providers, dependants, suggestions."""
     vendor = access.get_vendor(current_user, vendor_id)
@@ -108,6 +110,7 @@ def link_delete(link_id: int):
 
 @bp.get("/concentration")
 @roles_required(*STAFF)
+@page_cache
 def concentration():
     """Which upstream providers the portfolio rests on, tier-weighted; who depends on one."""
     page = page_arg(request.args)
@@ -443,6 +446,7 @@ def ai_act_record_xlsx(vendor_id: int):
 
 @bp.get("/dora")
 @roles_required(*STAFF)
+@page_cache
 def dora_register():
     """The DORA register of information extract: a preview of each template, downloads."""
     frames = regulator.dora_frames()

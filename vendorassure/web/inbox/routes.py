@@ -13,6 +13,7 @@ from ...services.errors import ServiceError
 from ...services.queries import page_arg, paginate
 from ..forms import Form
 from ..helpers import roles_required
+from ..page_cache import page_cache
 from . import bp
 
 ALL = ("admin", "procurement", "risk", "vendor")
@@ -52,6 +53,7 @@ def badge_html(count: int | None) -> Markup:
 
 @bp.get("/")
 @roles_required(*ALL)
+@page_cache
 def inbox_list():
     """The user's notifications, newest first, unread ones marked; ?unread=1 for those only."""
     unread_only = request.args.get("unread") == "1"

@@ -16,6 +16,7 @@ from ...services.errors import ServiceError
 from ...services.queries import page_arg, paginate
 from ..forms import Form
 from ..helpers import opts, roles_required
+from ..page_cache import page_cache
 from . import bp
 from .forms import IssueForm
 
@@ -54,6 +55,7 @@ def _form(formdata=None) -> CampaignForm:
 
 @bp.route("/campaigns", methods=["GET", "POST"])
 @roles_required(*STAFF)
+@page_cache
 def campaign_list():
     """Campaigns with their progress; procurement issues a new one by filter."""
     form = _form(request.form if request.method == "POST" else None)
@@ -94,6 +96,7 @@ def campaign_list():
 
 @bp.get("/campaigns/<int:campaign_id>")
 @roles_required(*STAFF)
+@page_cache
 def campaign_detail(campaign_id: int):
     """One campaign: how far each vendor is."""
     campaign = campaigns.get_campaign(campaign_id)
