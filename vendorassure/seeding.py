@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
@@ -182,6 +182,21 @@ def _insert(model, rows: list[dict]) -> None:
     """Insert rows with executemany in chunks (Core, no ORM objects)."""
     for i in range(0, len(rows), CHUNK):
         db.session.execute(model.__table__.insert(), rows[i : i + CHUNK])
+
+
+def _advance_sequences(models) -> None:
+    """On PostgreSQL, move each table's id sequence past the ids inserted explicitly above, so
+    the app's next insert (a new vendor, a finding proposed at review) gets a free id."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite takes max(id) + 1 by itself
+    for model in models:
+        table = model.__tablename__
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (names)
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        )
 
 
 def _next_id(model) -> int:
@@ -492,6 +507,7 @@ def seed_portfolio(
     from .services.scoring import refresh_latest_scored
 
     refresh_latest_scored([v["id"] for v in vendor_rows])
+    _advance_sequences((User, Vendor, Assessment, Answer, Evidence, Finding))
     audit.record(
         None,
         "portfolio.seeded",

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.conftest import PASSWORD, login
 from vendorassure.extensions import db
@@ -129,3 +129,24 @@ def test_cli_seeds_a_portfolio_once(app):
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--vendors", "5"])
     assert result.exit_code == 1
     assert "already present" in result.output
+
+
+def test_the_app_adds_records_after_a_seed(app, make):
+    """Seeded rows carry explicit ids: on PostgreSQL the id sequences must move past them, or
+    the app's next vendor, user or finding collides with a seeded one."""
+    from vendorassure.models import Answer, Evidence, Vendor
+    from vendorassure.services import findings as finding_service
+
+    if db.session.get_bind().dialect.name == "postgresql":  # sequences as on a new database
+        for model in (User, Vendor, Assessment, Answer, Evidence, Finding):
+            db.session.execute(text(f"ALTER SEQUENCE {model.__tablename__}_id_seq RESTART WITH 1"))
+        db.session.commit()
+    seed_portfolio(5, seed=11, password=PASSWORD)
+    most = {m: db.session.scalar(select(func.max(m.id))) for m in (User, Vendor, Finding)}
+    vendor = make.vendor("Added After Seed Ltd")
+    user = make.user("risk")
+    a, _ = make.submitted(level="high", best=False)
+    finding = finding_service.create_finding(user, a, {"title": "New gap", "severity": "low"})
+    db.session.commit()
+    assert vendor.id > most[Vendor] and user.id > most[User] and finding.id > most[Finding]
+    assert a.vendor_id > vendor.id
