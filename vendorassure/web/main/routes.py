@@ -98,6 +98,7 @@ def dashboard():
 
 @bp.get("/vendors/register")
 @roles_required(*STAFF)
+@page_cache
 def vendor_register():
     """The vendor register, a page at a time (the full list as CSV with ?format=csv or in the
     portfolio workbook)."""
