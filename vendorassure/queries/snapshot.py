@@ -115,6 +115,12 @@ def _forget_on_checkin(_dbapi_connection, record) -> None:
         record.info.pop(CHANGED, None)
 
 
+def wrote(conn, *tables: str) -> None:
+    """Note writes the engine cannot see (a driver's COPY through the raw cursor): their
+    tables' generations rise when the transaction commits."""
+    conn.info.setdefault(CHANGED, set()).update(t for t in tables if t in _tables())
+
+
 def install(engine: Engine) -> None:
     """Track the writes and reads of the app's engine (once per engine)."""
     if event.contains(engine, "before_cursor_execute", _note):

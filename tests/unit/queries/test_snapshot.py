@@ -86,3 +86,11 @@ def test_portfolio_refresh_repoints_ratings_and_drops_snapshots(app):
             Assessment.scored_at.is_not(None), Assessment.status != "cancelled"
         )
     )
+
+
+def test_writes_the_engine_cannot_see_are_noted_by_hand(app):
+    before = snapshot.generations().get("control_scores", 0)
+    snapshot.wrote(db.session.connection(), "control_scores", "no_such_table")
+    db.session.commit()
+    after = snapshot.generations()
+    assert after["control_scores"] == before + 1 and "no_such_table" not in after
