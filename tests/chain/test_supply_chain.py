@@ -229,3 +229,31 @@ def test_the_map_and_concentration_do_not_query_per_link(make, api, db):
             event.remove(db.engine, "before_cursor_execute", track)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_a_large_portfolio_links_a_provider_by_its_name(make, portfolio, client, monkeypatch):
+    """Beyond the select's limit the form asks for the provider's name: every vendor can be
+    linked however large the portfolio, and a bad name or id changes nothing."""
+    from tests.conftest import login
+    from vendorassure.web.chain import routes
+
+    p = portfolio
+    monkeypatch.setattr(routes, "SELECT_LIMIT", 1)
+    login(client, make.user("procurement"))
+    url = f"/chain/vendors/{p['alpha'].id}"
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="upstream_name"' in html and '<select id="upstream_vendor_id"' not in html
+    for data in (
+        {"upstream_name": "Nobody Ltd", "kind": "hosting"},
+        {"upstream_name": "", "kind": "hosting"},
+        {"upstream_vendor_id": str(2**40), "kind": "hosting"},
+        {"upstream_vendor_id": "0", "kind": "hosting"},
+    ):
+        r = client.post(url + "/links", data=data, follow_redirects=True)
+        assert r.status_code == 200
+        assert "flash-error" in r.get_data(as_text=True), data
+    assert supply_chain.chain_view(p["alpha"])["upstream"] == []
+    r = client.post(url + "/links", data={"upstream_name": "cloudy hosting", "kind": "hosting"})
+    assert r.status_code == 302
+    [link] = supply_chain.chain_view(p["alpha"])["upstream"]
+    assert "Cloudy Hosting" in str(link)

@@ -26,8 +26,28 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(k, vocab.label("link_kinds", k)) for k in LINK_KINDS]
 
 
+MAX_ID = 2**31 - 1
+
+
+def _vendor_id(value):
+    if value in (None, ""):
+        return None
+    number = int(value)  # a ValueError is the field's "not a valid choice"
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
 class LinkForm(Form):
-    upstream_vendor_id = SelectField("Upstream provider", coerce=int, validators=[DataRequired()])
+    # a select while the portfolio is small; beyond that the provider's name, typed
+    upstream_vendor_id = SelectField(
+        "Upstream provider", coerce=_vendor_id, validate_choice=False, validators=[Optional()]
+    )
+    upstream_name = StringField(
+        "Upstream provider",
+        description="Its name as in the vendor register.",
+        validators=[Optional(), Length(max=200)],
+    )
     kind = SelectField("What it provides", validators=[DataRequired()])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
     source_question = HiddenField()

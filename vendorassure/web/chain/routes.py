@@ -7,7 +7,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...downloads import send_bytes
 from ...extensions import db
@@ -38,18 +38,39 @@ def _flash_errors(form) -> None:
         flash(f"{getattr(form, name).label.text}: {' '.join(map(str, errors))}", "error")
 
 
+SELECT_LIMIT = 200
+
+
 def _link_form(vendor, formdata=None) -> LinkForm:
     form = LinkForm(formdata=formdata)
     form.kind.choices = kind_choices()
-    # a bounded select: the portfolio's active vendors by name (other than this one)
+    # a select of the portfolio's other active vendors while it is small; beyond SELECT_LIMIT
+    # the form asks for the provider's name (a select of thousands is no help to anyone)
     others = db.session.execute(
         select(Vendor.id, Vendor.name)
         .where(Vendor.id != vendor.id, Vendor.status == "active")
         .order_by(Vendor.name)
-        .limit(1000)
+        .limit(SELECT_LIMIT + 1)
     ).all()
-    form.upstream_vendor_id.choices = [(vid, name) for vid, name in others]
+    form.upstream_vendor_id.choices = (
+        [(vid, name) for vid, name in others] if len(others) <= SELECT_LIMIT else []
+    )
     return form
+
+
+def _upstream_id(form: LinkForm) -> int | None:
+    """The chosen provider: from the select (or a suggestion), else by its exact name."""
+    if form.upstream_vendor_id.data:
+        return form.upstream_vendor_id.data
+    name = (form.upstream_name.data or "").strip()
+    if not name:
+        return None
+    return db.session.scalar(
+        select(Vendor.id)
+        .where(func.lower(Vendor.name) == name.lower(), Vendor.status == "active")
+        .order_by(Vendor.id)
+        .limit(1)
+    )
 
 
 @bp.get("/vendors/<int:vendor_id>")
@@ -74,11 +95,21 @@ def link_create(vendor_id: int):
     vendor = access.get_vendor(current_user, vendor_id)
     form = _link_form(vendor, request.form)
     if form.validate_on_submit():
+        upstream_id = _upstream_id(form)
+        if upstream_id is None:
+            named = (form.upstream_name.data or "").strip()
+            flash(
+                f"No active vendor is named “{named}”; check its name in the register."
+                if named
+                else "Choose the upstream provider.",
+                "error",
+            )
+            return redirect(url_for("chain.vendor_chain", vendor_id=vendor.id))
         try:
             link = supply_chain.add_link(
                 current_user,
                 vendor,
-                form.upstream_vendor_id.data,
+                upstream_id,
                 form.kind.data,
                 form.note.data or "",
                 source_question=(form.source_question.data or "")[:100],
