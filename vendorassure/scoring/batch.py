@@ -8,6 +8,7 @@ assessment, so the two paths agree by construction.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,6 +88,25 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def decode_json_values(raw: np.ndarray) -> np.ndarray:
+    """JSON texts as values, each distinct text decoded once (an answer column has a few hundred
+    distinct values among millions of rows). None/NaN (SQL NULL) is None; a number a database
+    handed back as a number (SQLite's numeric affinity) is kept as it is, as SQLAlchemy's JSON
+    type does."""
+    raw = np.asarray(raw, dtype=object)
+    codes, uniques = pd.factorize(raw)  # missing: -1
+    table = np.empty(len(uniques) + 1, dtype=object)  # the last entry: missing
+    is_text = np.zeros(len(uniques) + 1, dtype=bool)
+    for i, u in enumerate(uniques):
+        if isinstance(u, str | bytes):
+            table[i], is_text[i] = json.loads(u), True
+    out = table[codes]
+    # anything but text (numbers; factorize would merge 1 and 1.0) keeps its own object
+    kept = np.flatnonzero(~is_text[codes] & (codes >= 0))
+    out[kept] = raw[kept]
+    return out
 
 
 def _day(v: Any) -> Any:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select, true
+from sqlalchemy import Text, cast, select, true, type_coerce
 
 from ..extensions import db
 from ..models import (
@@ -21,7 +23,7 @@ from ..models import (
     Vendor,
 )
 from ..scoring import score_frame
-from ..scoring.batch import CERTIFICATE_COLUMNS, gc_paused
+from ..scoring.batch import ANSWER_COLUMNS, CERTIFICATE_COLUMNS, decode_json_values, gc_paused
 from . import audit, findings
 from .scoring import ScoreRecord, control_defs, evidence_state, question_defs, store_scores
 from .supply_chain import with_upstream
@@ -38,17 +40,19 @@ class RescoreReport:
 def _frames(ids, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Answers (with evidence state) and certificates of the assessments, one query each.
 
-    `ids` is a select of assessment ids (or a list). The answers, the bulk of it, are read as
-    plain Core rows straight into pandas (no ORM rows, no Row objects): the bare read's cost.
+    `ids` is a select of assessment ids (or a list). The answers, the bulk of it, are read raw
+    through the driver (``_answer_rows``); their question keys and evidence states are looked
+    up per distinct question and per answer with evidence, not per answer.
     """
-    answers = pd.read_sql(
-        select(Answer.assessment_id, Answer.question_id, Question.key, Answer.value, Answer.na)
-        .join(Question, Question.id == Answer.question_id)
-        .where(Answer.assessment_id.in_(ids)),
-        db.session.connection(),
+    answers = _answer_rows(ids)
+    qid = answers["question_id"].to_numpy()
+    q_codes, q_uniq = pd.factorize(qid)
+    keys = dict(
+        db.session.execute(
+            select(Question.id, Question.key).where(Question.id.in_([int(q) for q in q_uniq]))
+        ).all()
     )
-    answers.columns = ["assessment_id", "question_id", "question", "value", "na"]
-    answers["na"] = answers["na"].astype(bool)
+    answers["question"] = np.array([keys[int(q)] for q in q_uniq] + [None], dtype=object)[q_codes]
     own = select(Evidence.assessment_id, Evidence.question_id, Evidence.verification).where(
         Evidence.assessment_id.in_(ids), Evidence.question_id.is_not(None)
     )
@@ -59,16 +63,19 @@ def _frames(ids, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     ev_rows = db.session.execute(own.union_all(linked)).all()
     states: dict[tuple[int, int], set[str]] = {}
-    for aid, qid, verification in ev_rows:
-        states.setdefault((aid, qid), set()).add(verification)
-    answers["evidence"] = (
-        [
-            evidence_state(states.get((a, q), set()))
-            for a, q in zip(answers["assessment_id"], answers["question_id"], strict=True)
-        ]
-        if states
-        else "none"
-    )
+    for aid, q, verification in ev_rows:
+        states.setdefault((aid, q), set()).add(verification)
+    evidence = np.full(len(answers), "none", dtype=object)
+    if states and len(answers):
+        # one integer per (assessment, question): where an answer has files attached
+        span = int(max(qid.max(), max(q for _, q in states))) + 1
+        at = pd.Index([a * span + q for a, q in states]).get_indexer(
+            answers["assessment_id"].to_numpy(dtype=np.int64) * span + qid.astype(np.int64)
+        )
+        hit = np.flatnonzero(at >= 0)
+        state_of = np.array([evidence_state(v) for v in states.values()], dtype=object)
+        evidence[hit] = state_of[at[hit]]
+    answers["evidence"] = evidence
     rows = db.session.execute(
         select(
             Assessment.id,
@@ -98,7 +105,57 @@ def _frames(ids, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     certs = pd.DataFrame(
         [(*r[:8], r[8] is not None and r[8] <= as_of) for r in rows], columns=CERTIFICATE_COLUMNS
     )
-    return answers.drop(columns=["question_id"]), certs
+    return answers[ANSWER_COLUMNS], certs
+
+
+def _answer_rows(ids) -> pd.DataFrame:
+    """assessment_id, question_id, value, na of the answers of the assessments.
+
+    Read raw through the driver, without a type processor per row: on PostgreSQL as CSV from
+    ``COPY ... TO STDOUT`` parsed by pandas, on SQLite as the cursor's plain tuples. The values,
+    JSON text, are decoded once per distinct text (``decode_json_values``): the same values as
+    the JSON column type gives row by row.
+    """
+    conn = db.session.connection()
+    columns = ["assessment_id", "question_id", "value", "na"]
+    if conn.dialect.name == "postgresql":
+        stmt = select(
+            Answer.assessment_id, Answer.question_id, cast(Answer.value, Text), Answer.na
+        ).where(Answer.assessment_id.in_(ids))
+        sql = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        buf = io.BytesIO()
+        with (
+            conn.connection.dbapi_connection.cursor() as cur,
+            cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy,
+        ):
+            for block in copy:
+                buf.write(block)
+        buf.seek(0)
+        frame = pd.read_csv(
+            buf,
+            header=None,
+            names=columns,
+            dtype={"assessment_id": np.int64, "question_id": np.int64, "value": object},
+            keep_default_na=False,
+            na_values={"value": [""]},  # NULL; JSON text is never empty
+            true_values=["t"],
+            false_values=["f"],
+        )
+    else:
+        stmt = select(
+            Answer.assessment_id, Answer.question_id, type_coerce(Answer.value, Text), Answer.na
+        ).where(Answer.assessment_id.in_(ids))
+        result = conn.execute(stmt)
+        try:
+            rows = result.cursor.fetchall()  # plain tuples from the driver
+        finally:
+            result.close()
+        frame = pd.DataFrame.from_records(rows, columns=columns, nrows=len(rows))
+        if not len(frame):
+            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame["value"] = decode_json_values(frame["value"].to_numpy(dtype=object))
+    frame["na"] = frame["na"].astype(bool)
+    return frame
 
 
 def rescore_all(
