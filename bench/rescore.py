@@ -19,6 +19,7 @@ import argparse
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -109,6 +110,8 @@ def main() -> int:
                                 "--instance", folder, "--vendors", str(args.vendors)],
                                check=True)  # fmt: skip
                 if kept is not None:
+                    with sqlite3.connect(trial) as c:  # all of it in the file itself
+                        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     shutil.copyfile(trial, kept)
             else:
                 shutil.copyfile(kept, trial)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,8 +24,16 @@ from ..models import (
 from ..scoring import score_frame
 from ..scoring.batch import ANSWER_COLUMNS, CERTIFICATE_COLUMNS, decode_json_values, gc_paused
 from . import audit, findings
-from .scoring import ScoreRecord, control_defs, evidence_state, question_defs, store_scores
-from .supply_chain import with_upstream
+from .scoring import (
+    ScoreRecord,
+    ScoreTable,
+    control_defs,
+    copy_csv,
+    driver_rows,
+    evidence_state,
+    question_defs,
+    store_scores,
+)
 
 
 @dataclass
@@ -116,23 +123,13 @@ def _answer_rows(ids) -> pd.DataFrame:
     JSON text, are decoded once per distinct text (``decode_json_values``): the same values as
     the JSON column type gives row by row.
     """
-    conn = db.session.connection()
     columns = ["assessment_id", "question_id", "value", "na"]
-    if conn.dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql":
         stmt = select(
             Answer.assessment_id, Answer.question_id, cast(Answer.value, Text), Answer.na
         ).where(Answer.assessment_id.in_(ids))
-        sql = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-        buf = io.BytesIO()
-        with (
-            conn.connection.dbapi_connection.cursor() as cur,
-            cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy,
-        ):
-            for block in copy:
-                buf.write(block)
-        buf.seek(0)
         frame = pd.read_csv(
-            buf,
+            copy_csv(stmt),
             header=None,
             names=columns,
             dtype={"assessment_id": np.int64, "question_id": np.int64, "value": object},
@@ -145,14 +142,8 @@ def _answer_rows(ids) -> pd.DataFrame:
         stmt = select(
             Answer.assessment_id, Answer.question_id, type_coerce(Answer.value, Text), Answer.na
         ).where(Answer.assessment_id.in_(ids))
-        result = conn.execute(stmt)
-        try:
-            rows = result.cursor.fetchall()  # plain tuples from the driver
-        finally:
-            result.close()
+        rows = driver_rows(stmt)
         frame = pd.DataFrame.from_records(rows, columns=columns, nrows=len(rows))
-        if not len(frame):
-            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     frame["value"] = decode_json_values(frame["value"].to_numpy(dtype=object))
     frame["na"] = frame["na"].astype(bool)
     return frame
@@ -166,6 +157,13 @@ def rescore_all(
 
     ``stale_only`` limits it to assessments scored with another model version.
     """
+    # Millions of answers and tens of thousands of explanations live meanwhile: automatic full
+    # collections, set off again and again by the small objects made, would scan them all.
+    with gc_paused():
+        return _rescore_all(model, as_of, actor, stale_only)
+
+
+def _rescore_all(model, as_of: date | None, actor, stale_only: bool) -> RescoreReport:
     as_of = as_of or date.today()
     stale = Assessment.scoring_model_version != model.version if stale_only else true()
     rows = db.session.execute(
@@ -204,10 +202,9 @@ def rescore_all(
         )
         records.extend(_records(fs, model.version))
     old = meta["rating"].to_dict()
-    records = with_upstream(records, model)  # the ratings as stored, weak upstream included
+    records = store_scores(records, model)  # as stored: weak upstream providers included
     changed = [(r.assessment_id, old[r.assessment_id], r.rating) for r in records
                if old[r.assessment_id] != r.rating]  # fmt: skip
-    store_scores(records, model)
     _reconcile_in_review([r.assessment_id for r in records], actor)
     audit.record(
         actor,
@@ -244,37 +241,37 @@ def _reconcile_in_review(ids: list[int], actor) -> None:
 
 
 def _records(fs, model_version: str) -> list[ScoreRecord]:
-    """The score records of a scored frame (tables from arrays, explanations row by row)."""
+    """The score records of a scored frame: control and objective figures as rows of two
+    ``ScoreTable``s (arrays, no tuple per figure), explanations row by row."""
     a = fs.assessments
     n_c = len(fs.control_scores) // max(1, len(fs.ids))
     n_o = len(fs.objective_scores) // max(1, len(fs.ids))
-    c_ref = fs.control_scores["ref"].tolist()[:n_c]
-    o_ref = fs.objective_scores["ref"].tolist()[:n_o]
-    c_score = fs.control_scores["score"].to_numpy().reshape(-1, n_c).tolist() if n_c else []
-    c_cov = fs.control_scores["coverage"].to_numpy().reshape(-1, n_c).tolist() if n_c else []
-    o_score = fs.objective_scores["score"].to_numpy().reshape(-1, n_o).tolist() if n_o else []
-    o_cov = fs.objective_scores["coverage"].to_numpy().reshape(-1, n_o).tolist() if n_o else []
-    o_band = fs.objective_scores["band"].to_numpy().reshape(-1, n_o).tolist() if n_o else []
-    out = []
+    cs, os_ = fs.control_scores, fs.objective_scores
+    controls = ScoreTable(
+        cs["ref"].tolist()[:n_c], cs["score"].to_numpy(), cs["coverage"].to_numpy()
+    )
+    objectives = ScoreTable(
+        os_["ref"].tolist()[:n_o],
+        os_["score"].to_numpy(),
+        os_["coverage"].to_numpy(),
+        os_["band"].to_numpy(dtype=object),
+    )
     with gc_paused():
         explained = [(aid, e.to_dict()) for aid, e in fs.explanations()]
     cols = {k: dict(zip(a.index, a[k].tolist(), strict=True)) for k in
             ("risk_score", "rating", "effectiveness", "band", "inherent_tier")}  # fmt: skip
-    for i, (aid, explanation) in enumerate(explained):
-        out.append(
-            ScoreRecord(
-                assessment_id=int(aid),
-                risk_score=float(cols["risk_score"][aid]),
-                rating=str(cols["rating"][aid]),
-                effectiveness=float(cols["effectiveness"][aid]),
-                band=str(cols["band"][aid]),
-                inherent_tier=str(cols["inherent_tier"][aid]),
-                model_version=model_version,
-                controls=list(zip(c_ref, c_score[i], c_cov[i], strict=True)) if n_c else [],
-                objectives=(
-                    list(zip(o_ref, o_score[i], o_cov[i], o_band[i], strict=True)) if n_o else []
-                ),
-                explanation=explanation,
-            )
+    return [
+        ScoreRecord(
+            assessment_id=int(aid),
+            risk_score=float(cols["risk_score"][aid]),
+            rating=str(cols["rating"][aid]),
+            effectiveness=float(cols["effectiveness"][aid]),
+            band=str(cols["band"][aid]),
+            inherent_tier=str(cols["inherent_tier"][aid]),
+            model_version=model_version,
+            controls=controls.rows(i) if n_c else [],
+            objectives=objectives.rows(i) if n_o else [],
+            explanation=explanation,
         )
-    return out
+        for i, (aid, explanation) in enumerate(explained)
+    ]

@@ -8,11 +8,14 @@ in batch by ``rescore``); ``score_view`` reads them and never writes.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from flask import current_app
 from sqlalchemy import (
     JSON,
@@ -24,10 +27,11 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    delete,
     func,
     select,
+    text,
 )
+from sqlalchemy.schema import CreateTable
 
 from ..extensions import db
 from ..models import (
@@ -152,6 +156,50 @@ def build_input(assessment: Assessment, as_of: date | None = None) -> ScoringInp
 # ---- the one writer -----------------------------------------------------------------------------
 
 
+class ScoreTable:
+    """The control (or objective) figures of many assessments as arrays: ``refs`` (k) and one
+    n x k array per value column. A batch's records each hold a row of it (``ScoreRows``), so
+    the writer takes the figures as arrays, not as millions of tuples."""
+
+    __slots__ = ("refs", "columns")
+
+    def __init__(self, refs: Sequence[str], *columns: np.ndarray):
+        self.refs = list(refs)
+        self.columns = tuple(np.asarray(c).reshape(-1, len(self.refs)) for c in columns)
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def rows(self, i: int) -> ScoreRows:
+        return ScoreRows(self, i)
+
+
+class ScoreRows(Sequence):
+    """One assessment's rows of a ``ScoreTable``: a sequence of (ref, *values) tuples."""
+
+    __slots__ = ("table", "i")
+
+    def __init__(self, table: ScoreTable, i: int):
+        self.table, self.i = table, i
+
+    def __len__(self) -> int:
+        return len(self.table.refs)
+
+    def __getitem__(self, j):
+        return list(self)[j]
+
+    def __iter__(self):
+        return zip(self.table.refs, *(c[self.i].tolist() for c in self.table.columns), strict=True)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like the lists it stands for
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 @dataclass(frozen=True)
 class ScoreRecord:
     """Everything stored for one scored assessment, from one model version."""
@@ -184,17 +232,22 @@ class ScoreRecord:
         )
 
 
-def store_scores(records: Iterable[ScoreRecord], model=None) -> int:
+def store_scores(records: Iterable[ScoreRecord], model=None) -> list[ScoreRecord]:
     """Write score records: rating columns, control and objective scores and explanation.
 
     All or nothing: the rows are written in the caller's transaction and committed (or rolled
-    back) with it. Returns the number of assessments written.
+    back) with it. Returns the records as written (weak upstream providers applied).
+
+    One path for one record and for a portfolio: the rating columns of every record are
+    written; of the control and objective rows, only those whose figures differ from the stored
+    ones are updated (in place, by id), missing ones inserted and those no longer scored deleted
+    (``_sync_rows``), so a model change that moves some scores writes only those.
     """
     from .score_hooks import before_store
 
     records = before_store(list(records), model)  # upstream providers, rating-changed webhooks
     if not records:
-        return 0
+        return []
     db.session.flush()
     now = utcnow()
     controls, objectives = _ids("controls"), _ids("objectives")
@@ -226,43 +279,226 @@ def store_scores(records: Iterable[ScoreRecord], model=None) -> int:
             ),
             values,
         )
-    for chunk in _chunks(ids, 5000):
-        db.session.execute(delete(ControlScore).where(ControlScore.assessment_id.in_(chunk)))
-        db.session.execute(delete(ObjectiveScore).where(ObjectiveScore.assessment_id.in_(chunk)))
-    db.session.execute(
-        ControlScore.__table__.insert(),
-        [
-            {"assessment_id": r.assessment_id, "control_id": controls[ref], "score": s,
-             "coverage": c}
-            for r in records
-            for ref, s, c in r.controls
-            if ref in controls
-        ],
-    )  # fmt: skip
-    db.session.execute(
-        ObjectiveScore.__table__.insert(),
-        [
-            {"assessment_id": r.assessment_id, "objective_id": objectives[ref], "score": s,
-             "coverage": c, "band": b}
-            for r in records
-            for ref, s, c, b in r.objectives
-            if ref in objectives
-        ],
-    )  # fmt: skip
+    _sync_rows(_CONTROL_ROWS, ids, _columns(records, "controls", controls))
+    _sync_rows(_OBJECTIVE_ROWS, ids, _columns(records, "objectives", objectives))
     refresh_latest_scored(
         db.session.scalars(select(Assessment.vendor_id).where(Assessment.id.in_(ids))).all()
         if len(ids) <= 5000
         else None
     )
     # instances already in the session must not keep the old figures
+    written = set(ids)
     for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Assessment) and obj.id in set(ids):
+        if isinstance(obj, Assessment) and obj.id in written:
             db.session.expire(
                 obj,
                 ["risk_score", "rating", "effectiveness", "band", "inherent_tier",
                  "score_details", "scoring_model_version", "scored_at"],
             )  # fmt: skip
-    return len(records)
+    return records
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A table of per-assessment score rows: (assessment_id, key) is unique, the rest values."""
+
+    table: Table
+    key: str
+    values: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return ["assessment_id", self.key, *self.values]
+
+    @property
+    def staging(self) -> Table:
+        """The temporary table PostgreSQL updates many rows from (id and new values)."""
+        return _STAGING[self.table.name]
+
+
+_CONTROL_ROWS = _Rows(ControlScore.__table__, "control_id", ("score", "coverage"))
+_OBJECTIVE_ROWS = _Rows(ObjectiveScore.__table__, "objective_id", ("score", "coverage", "band"))
+_STAGING = {
+    spec.table.name: Table(
+        f"{spec.table.name}_staged",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        *(Column(c, spec.table.c[c].type) for c in spec.values),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DELETE ROWS",
+    )
+    for spec in (_CONTROL_ROWS, _OBJECTIVE_ROWS)
+}
+# From this many rows on, PostgreSQL reads and writes score rows with COPY; below, statements.
+_COPY_ROWS = 500
+
+
+def _columns(records: list[ScoreRecord], attr: str, key_of: dict[str, int]) -> list[np.ndarray]:
+    """assessment_id, key id and value columns of the records' ``attr`` rows (refs outside the
+    catalog left out): straight from the arrays of ``ScoreTable`` rows, else from the tuples."""
+    tables: dict[int, tuple[ScoreTable, list[int], list[int]]] = {}
+    plain: list[tuple] = []
+    for r in records:
+        rows = getattr(r, attr)
+        if isinstance(rows, ScoreRows):
+            _, aids, at = tables.setdefault(id(rows.table), (rows.table, [], []))
+            aids.append(r.assessment_id)
+            at.append(rows.i)
+        else:
+            plain.extend((r.assessment_id, key_of[t[0]], *t[1:]) for t in rows if t[0] in key_of)
+    parts = []
+    for table, aids, at in tables.values():
+        known = np.array([ref in key_of for ref in table.refs], dtype=bool)
+        keys = np.array([key_of[ref] for ref in table.refs if ref in key_of], dtype=np.int64)
+        parts.append(
+            [np.repeat(np.array(aids, dtype=np.int64), len(keys)), np.tile(keys, len(aids))]
+            + [c[at][:, known].ravel() for c in table.columns]
+        )
+    if plain or not parts:
+        width = 2 + len((_CONTROL_ROWS if attr == "controls" else _OBJECTIVE_ROWS).values)
+        cols = list(zip(*plain, strict=True)) if plain else [()] * width
+        parts.append([np.array(cols[0], dtype=np.int64), np.array(cols[1], dtype=np.int64)]
+                     + [np.array(c, dtype=object) for c in cols[2:]])  # fmt: skip
+    return [np.concatenate([p[j] for p in parts]) for j in range(len(parts[0]))]
+
+
+def _sync_rows(spec: _Rows, ids: list[int], new: list[np.ndarray]) -> None:
+    """Make the stored rows of the assessments ``ids`` equal ``new`` (columns assessment_id,
+    key, *values): changed rows updated by id, new ones inserted, the others deleted; rows that
+    are equal already are left alone."""
+    old = _read_rows(spec, ids)
+    o_aid, o_key = old["assessment_id"].to_numpy(np.int64), old[spec.key].to_numpy(np.int64)
+    span = 1 + max(int(new[1].max()) if len(new[1]) else 0, int(o_key.max()) if len(o_key) else 0)
+    at = pd.Index(o_aid * span + o_key).get_indexer(new[0] * span + new[1])  # -1: not stored
+    matched = np.flatnonzero(at >= 0)
+    differs = np.zeros(len(matched), dtype=bool)
+    for j, c in enumerate(spec.values):  # exact: a figure that moves at all is rewritten
+        a, b = new[2 + j][matched], old[c].to_numpy(dtype=object)[at[matched]]
+        differs |= np.asarray(a != b, dtype=bool)
+    changed = matched[differs]
+    kept = np.zeros(len(old), dtype=bool)
+    kept[at[matched]] = True
+    values = [new[2 + j].astype(object) for j in range(len(spec.values))]
+    update = list(
+        zip(
+            old["id"].to_numpy()[at[changed]].tolist(),
+            *(v[changed].tolist() for v in values),
+            strict=True,
+        )
+    )
+    fresh = np.flatnonzero(at < 0)
+    insert = list(
+        zip(new[0][fresh].tolist(), new[1][fresh].tolist(), *(v[fresh].tolist() for v in values),
+            strict=True)
+    )  # fmt: skip
+    _write_rows(spec, old["id"].to_numpy()[~kept].tolist(), update, insert)
+
+
+def driver_rows(stmt) -> list[tuple]:
+    """The rows of a select as the driver's plain tuples: no type processing, no Row objects
+    (for the few bulk reads of plain numbers and texts that millions of rows make slow)."""
+    result = db.session.connection().execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def copy_csv(stmt) -> io.BytesIO:
+    """PostgreSQL: the rows of a select as CSV from ``COPY ... TO STDOUT`` (for pandas)."""
+    conn = db.session.connection()
+    sql = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    buf = io.BytesIO()
+    with (
+        conn.connection.dbapi_connection.cursor() as cur,
+        cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy,
+    ):
+        for block in copy:
+            buf.write(block)
+    buf.seek(0)
+    return buf
+
+
+def _read_rows(spec: _Rows, ids: list[int]) -> pd.DataFrame:
+    """id, assessment_id, key and values of the stored rows of the assessments (raw)."""
+    t = spec.table
+    cols = ["id", *spec.columns]
+    stmt = select(*(t.c[c] for c in cols))
+    if db.session.get_bind().dialect.name == "postgresql" and len(ids) * 10 >= _COPY_ROWS:
+        buf = copy_csv(stmt.where(t.c.assessment_id.in_(ids)))
+        if not buf.getbuffer().nbytes:
+            return _empty(cols)
+        # round_trip: the floats exactly as stored, so equal figures compare equal
+        frame = pd.read_csv(buf, header=None, names=cols, float_precision="round_trip",
+                            keep_default_na=False, na_values=[""], dtype={"band": object})  # fmt: skip
+    else:
+        rows = [r for chunk in _chunks(ids, 5000)
+                for r in driver_rows(stmt.where(t.c.assessment_id.in_(chunk)))]  # fmt: skip
+        if not rows:
+            return _empty(cols)
+        frame = pd.DataFrame.from_records(rows, columns=cols, nrows=len(rows))
+    if "band" in frame:
+        frame["band"] = frame["band"].astype(object).where(frame["band"].notna(), None)
+    return frame
+
+
+def _empty(cols: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=np.int64 if i < 3 else object)
+                         for i, c in enumerate(cols)})  # fmt: skip
+
+
+def _write_rows(spec: _Rows, delete_ids: list, update: list[tuple], insert: list[tuple]) -> None:
+    """Delete rows by id, update the values of rows by id ((id, *values)), insert new rows."""
+    t = spec.table
+    conn = db.session.connection()
+    for chunk in _chunks(delete_ids, 5000):
+        conn.execute(t.delete().where(t.c.id.in_(chunk)))
+    if conn.dialect.name == "postgresql" and len(update) + len(insert) >= _COPY_ROWS:
+        _copy_rows(spec, update, insert)
+        return
+    set_values = t.update().where(t.c.id == bindparam("_id"))
+    set_values = set_values.values({c: bindparam(f"_{c}") for c in spec.values})
+    _many(set_values, ["_id", *(f"_{c}" for c in spec.values)], update)
+    _many(t.insert(), spec.columns, insert)
+
+
+def _many(stmt, names: list[str], rows: list[tuple]) -> None:
+    """Execute a statement for many rows given as tuples in the order of ``names``: on SQLite
+    straight to the driver (no dict per row), elsewhere as SQLAlchemy parameter sets."""
+    if not rows:
+        return
+    conn = db.session.connection()
+    if conn.dialect.paramstyle != "qmark":
+        conn.execute(stmt, [dict(zip(names, r, strict=True)) for r in rows])
+        return
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
+    order = [names.index(n) for n in compiled.positiontup]
+    if order != list(range(len(names))):
+        rows = [tuple(r[i] for i in order) for r in rows]
+    conn.exec_driver_sql(compiled.string, rows)
+
+
+def _copy_rows(spec: _Rows, update: list[tuple], insert: list[tuple]) -> None:
+    """PostgreSQL, many rows: updates COPYed into a temporary table and applied with one
+    UPDATE ... FROM, inserts COPYed into the table."""
+    t, staged = spec.table, spec.staging
+    conn = db.session.connection()
+    with conn.connection.dbapi_connection.cursor() as cur:
+        if update:
+            conn.execute(CreateTable(staged, if_not_exists=True))
+            conn.execute(text(f"TRUNCATE {staged.name}"))
+            with cur.copy(f"COPY {staged.name} (id, {', '.join(spec.values)}) FROM STDIN") as cp:
+                for row in update:
+                    cp.write_row(row)
+            conn.execute(
+                t.update()
+                .where(t.c.id == staged.c.id)
+                .values({c: staged.c[c] for c in spec.values})
+            )
+        if insert:
+            with cur.copy(f"COPY {t.name} ({', '.join(spec.columns)}) FROM STDIN") as cp:
+                for row in insert:
+                    cp.write_row(row)
 
 
 # Many score rows on PostgreSQL: one multi-row INSERT into a temporary table and one
