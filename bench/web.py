@@ -225,6 +225,27 @@ def changed_model():
     return load_model(data)
 
 
+def _align_sequences() -> None:
+    """PostgreSQL: move each id sequence past the largest id. The seeding inserts rows with ids
+    of its own choosing, so without this the first finding the rescore proposes (the changed
+    model opens new gaps) would be given an id already taken."""
+    from vendorassure.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement is not False:
+            db.session.execute(
+                db.text(
+                    "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                    f"COALESCE((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false) "
+                    "WHERE pg_get_serial_sequence(:t, 'id') IS NOT NULL"
+                ),
+                {"t": table.name},
+            )
+    db.session.commit()
+
+
 def _rescore_timings(before=lambda: None, after=lambda: None) -> dict:
     """A bare read of all answers into pandas, then the batch rescore under a changed model
     (``before``/``after`` run around the rescore alone, e.g. a profiler's enable/disable)."""
@@ -237,6 +258,7 @@ def _rescore_timings(before=lambda: None, after=lambda: None) -> dict:
 
     out = {}
     model = changed_model()
+    _align_sequences()
     t = time.perf_counter()
     bare = pd.read_sql(
         select(Answer.assessment_id, Answer.question_id, Answer.value, Answer.na),

@@ -428,9 +428,11 @@ def _read_rows(spec: _Rows, ids: list[int]) -> pd.DataFrame:
         buf = copy_csv(stmt.where(t.c.assessment_id.in_(ids)))
         if not buf.getbuffer().nbytes:
             return _empty(cols)
-        # round_trip: the floats exactly as stored, so equal figures compare equal
-        frame = pd.read_csv(buf, header=None, names=cols, float_precision="round_trip",
-                            keep_default_na=False, na_values=[""], dtype={"band": object})  # fmt: skip
+        frame = pd.read_csv(buf, header=None, names=cols, keep_default_na=False,
+                            na_values=[""], dtype=dict.fromkeys(spec.values, object))  # fmt: skip
+        for c in spec.values:  # the figures parsed by float(): exactly as stored, so equal
+            if isinstance(t.c[c].type, Float):  # figures compare equal, whatever the parser
+                frame[c] = frame[c].to_numpy(dtype=object).astype(np.float64)
     else:
         rows = [r for chunk in _chunks(ids, 5000)
                 for r in driver_rows(stmt.where(t.c.assessment_id.in_(chunk)))]  # fmt: skip
