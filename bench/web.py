@@ -207,10 +207,18 @@ def _heavy(app) -> dict:
     return out
 
 
-def changed_model():
-    """The model in force under another version, with self-attested answers weighing less and
-    adequate controls at a low tier rating medium: every assessment gets new figures (a no-op
-    rescore under the same model would time nothing but the reads)."""
+# What the benchmark's rescore changes in the model in force (besides its version):
+# "weights" (the default) - control weights inside A.10 and A.6 and an objective weight, and the
+#   "adequate" band's threshold: objective scores, effectiveness, bands and ratings move, control
+#   scores stay (the usual kind of model revision);
+# "evidence" - self-attested answers weigh less: the scores of most controls move as well (the
+#   most rows the score writer can have to rewrite).
+MODEL_CHANGES = ("weights", "evidence")
+
+
+def changed_model(change: str = "weights"):
+    """The model in force under another version, changed as ``change`` says (MODEL_CHANGES):
+    every assessment gets new figures (a rescore under the same model would write nothing)."""
     import copy
 
     import yaml
@@ -219,9 +227,19 @@ def changed_model():
     from vendorassure.services.library import library_root
 
     data = copy.deepcopy(yaml.safe_load((library_root() / "scoring" / "default.yaml").read_text()))
-    data["version"] = f"{data['version']}-bench"
-    data["evidence"]["factors"]["none"] = round(data["evidence"]["factors"]["none"] - 0.05, 2)
-    data["matrix"]["low"]["adequate"] = "medium"
+    data["version"] = f"{data['version']}-bench-{change}"
+    if change == "weights":
+        controls = data["weights"]["controls"]
+        controls.update({"A.10.3": 2.5, "A.10.2": 0.5, "A.6.2.6": 2.5})
+        data["weights"]["objectives"]["A.10"] = 1.5
+        for band in data["bands"]:
+            if band["name"] == "adequate":
+                band["min"] = round(band["min"] + 0.05, 2)
+    elif change == "evidence":
+        data["evidence"]["factors"]["none"] = round(data["evidence"]["factors"]["none"] - 0.05, 2)
+        data["matrix"]["low"]["adequate"] = "medium"
+    else:
+        raise ValueError(f"unknown model change {change!r}; expected one of {MODEL_CHANGES}")
     return load_model(data)
 
 
@@ -238,7 +256,7 @@ def _align_sequences() -> None:
             db.session.execute(
                 db.text(
                     "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
-                    f"COALESCE((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false) "
+                    f'COALESCE((SELECT max(id) FROM "{table.name}"), 0) + 1, false) '
                     "WHERE pg_get_serial_sequence(:t, 'id') IS NOT NULL"
                 ),
                 {"t": table.name},
@@ -246,19 +264,31 @@ def _align_sequences() -> None:
     db.session.commit()
 
 
-def _rescore_timings(before=lambda: None, after=lambda: None) -> dict:
+def _score_rows(table) -> dict:
+    """(assessment, control or objective) -> its stored figures."""
+    from vendorassure.extensions import db
+
+    cols = [c for c in table.__table__.c if c.name != "id"]
+    return {(a, k): tuple(v) for a, k, *v in db.session.execute(db.select(*cols)).tuples()}
+
+
+def _rescore_timings(before=lambda: None, after=lambda: None, change: str = "weights") -> dict:
     """A bare read of all answers into pandas, then the batch rescore under a changed model
-    (``before``/``after`` run around the rescore alone, e.g. a profiler's enable/disable)."""
+    (``changed_model(change)``; ``before``/``after`` run around the rescore alone, e.g. a
+    profiler's enable/disable)."""
     import pandas as pd
     from sqlalchemy import func, select
 
     from vendorassure.extensions import db
-    from vendorassure.models import Answer, Assessment
+    from vendorassure.models import Answer, Assessment, ControlScore, ObjectiveScore
     from vendorassure.services.rescore import rescore_all
 
     out = {}
-    model = changed_model()
+    model = changed_model(change)
     _align_sequences()
+    rows = (ControlScore, ObjectiveScore)
+    stored = {t.__tablename__: _score_rows(t) for t in rows}
+    db.session.rollback()
     t = time.perf_counter()
     bare = pd.read_sql(
         select(Answer.assessment_id, Answer.question_id, Answer.value, Answer.na),
@@ -276,6 +306,13 @@ def _rescore_timings(before=lambda: None, after=lambda: None) -> dict:
     out["rescored"] = rep.assessments
     out["ratings_changed"] = rep.ratings_changed
     out["rescored_under"] = rep.model_version
+    out["score_rows"] = {
+        t.__tablename__: db.session.scalar(select(func.count()).select_from(t)) for t in rows
+    }
+    out["score_rows_changed"] = {
+        t: sum(1 for k, v in now.items() if stored[t].get(k) != v)
+        for t, now in ((t.__tablename__, _score_rows(t)) for t in rows)
+    }
     stamped = db.session.scalar(
         select(func.count()).where(Assessment.scoring_model_version == model.version)
     )

@@ -32,6 +32,7 @@ from .scoring import (
     driver_rows,
     evidence_state,
     question_defs,
+    row_columns,
     store_scores,
 )
 
@@ -142,8 +143,10 @@ def _answer_rows(ids) -> pd.DataFrame:
         stmt = select(
             Answer.assessment_id, Answer.question_id, type_coerce(Answer.value, Text), Answer.na
         ).where(Answer.assessment_id.in_(ids))
-        rows = driver_rows(stmt)
-        frame = pd.DataFrame.from_records(rows, columns=columns, nrows=len(rows))
+        kinds = [np.int64, np.int64, object, np.int64]
+        frame = pd.DataFrame(
+            dict(zip(columns, row_columns(driver_rows(stmt), kinds), strict=True)), copy=False
+        )
     frame["value"] = decode_json_values(frame["value"].to_numpy(dtype=object))
     frame["na"] = frame["na"].astype(bool)
     return frame
