@@ -253,19 +253,11 @@ def store_scores(records: Iterable[ScoreRecord], model=None) -> list[ScoreRecord
     now = utcnow()
     controls, objectives = _ids("controls"), _ids("objectives")
     ids = [r.assessment_id for r in records]
-    values = [
-        {
-            "_id": r.assessment_id, "_risk": r.risk_score, "_rating": r.rating,
-            "_eff": r.effectiveness, "_band": r.band, "_tier": r.inherent_tier,
-            "_details": r.explanation, "_model": r.model_version, "_at": now,
-        }
-        for r in records
-    ]  # fmt: skip
-    if db.session.get_bind().dialect.name == "postgresql" and len(values) > 50:
-        _update_through_temp_table(values)
+    if db.session.get_bind().dialect.name == "postgresql" and len(records) > 50:
+        _update_through_temp_table(records, now)
     else:
         table = Assessment.__table__
-        db.session.execute(
+        _many(
             table.update()
             .where(table.c.id == bindparam("_id"))
             .values(
@@ -277,8 +269,10 @@ def store_scores(records: Iterable[ScoreRecord], model=None) -> list[ScoreRecord
                 score_details=bindparam("_details"),
                 scoring_model_version=bindparam("_model"),
                 scored_at=bindparam("_at"),
+                updated_at=bindparam("_at"),
             ),
-            values,
+            [c.name for c in _SCORE_ROWS.c],
+            [_score_columns(r, now) for r in records],
         )
     _sync_rows(_CONTROL_ROWS, ids, _columns(records, "controls", controls))
     _sync_rows(_OBJECTIVE_ROWS, ids, _columns(records, "objectives", objectives))
@@ -481,8 +475,14 @@ def _many(stmt, names: list[str], rows: list[tuple]) -> None:
         conn.execute(stmt, [dict(zip(names, r, strict=True)) for r in rows])
         return
     compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
-    order = [names.index(n) for n in compiled.positiontup]
-    if order != list(range(len(names))):
+    order = [names.index(n) for n in compiled.positiontup]  # a name may come twice
+    # each value as the column's type binds it (JSON to text, datetimes to ISO text, ...)
+    procs = [compiled.binds[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+             for n in compiled.positiontup]  # fmt: skip
+    if any(procs):
+        rows = [tuple(p(r[i]) if p else r[i] for i, p in zip(order, procs, strict=True))
+                for r in rows]  # fmt: skip
+    elif order != list(range(len(names))):
         rows = [tuple(r[i] for i in order) for r in rows]
     conn.exec_driver_sql(compiled.string, rows)
 
@@ -527,7 +527,13 @@ _SCORE_ROWS = Table(
 )
 
 
-def _update_through_temp_table(values: list[dict]) -> None:
+def _score_columns(r: ScoreRecord, at) -> tuple:
+    """The rating columns of a record, in the order of ``_SCORE_ROWS``."""
+    return (r.assessment_id, r.risk_score, r.rating, r.effectiveness, r.band, r.inherent_tier,
+            r.explanation, r.model_version, at)  # fmt: skip
+
+
+def _update_through_temp_table(records: list[ScoreRecord], at) -> None:
     conn = db.session.connection()
     conn.exec_driver_sql(
         "CREATE TEMPORARY TABLE IF NOT EXISTS score_rows (_id integer PRIMARY KEY, "
@@ -541,8 +547,11 @@ def _update_through_temp_table(values: list[dict]) -> None:
         conn.connection.dbapi_connection.cursor() as cur,
         cur.copy(f"COPY score_rows ({', '.join(names)}) FROM STDIN") as copy,
     ):
-        for v in values:  # the explanation as the JSON type writes it (json.dumps)
-            copy.write_row([json.dumps(v[n]) if n == "_details" else v[n] for n in names])
+        details = names.index("_details")
+        for r in records:  # the explanation as the JSON type writes it (json.dumps)
+            row = list(_score_columns(r, at))
+            row[details] = json.dumps(row[details])
+            copy.write_row(row)
     conn.exec_driver_sql(
         "UPDATE assessments AS a SET risk_score = s._risk, rating = s._rating, "
         "effectiveness = s._eff, band = s._band, inherent_tier = s._tier, "

@@ -20,6 +20,7 @@ from vendorassure.services.scoring import (
     ScoreTable,
     _ids,
     build_input,
+    question_defs,
     score_assessment_now,
     store_scores,
 )
@@ -68,9 +69,30 @@ def _row_ids(model):
     return dict(_db.session.execute(select(model.id, model.assessment_id).order_by(model.id)).all())
 
 
+def _with_evidence(make):
+    """A submitted assessment with files on three answers: accepted, rejected, pending."""
+    from tests.helpers import PDF, answer_all
+    from vendorassure.services import assessments as assessment_service
+    from vendorassure.services import evidence
+
+    vendor = make.vendor(level="low")
+    a = make.assessment(vendor)
+    contact = make.user("vendor", vendor=vendor)
+    answer_all(contact, a, best=True)
+    asks = [q for q in question_defs(a.questionnaire) if "other" in q.evidence_kinds][:3]
+    files = [evidence.upload_evidence(contact, a, f"p{i}.pdf", PDF + bytes([i]), "other", q.key)
+             for i, q in enumerate(asks)]  # fmt: skip
+    assessment_service.submit_assessment(contact, a)
+    risk = make.user("risk")
+    evidence.verify_evidence(risk, files[0], "accepted")
+    evidence.verify_evidence(risk, files[1], "rejected", "Not the policy asked for.")
+    return a
+
+
 def test_bulk_rescore_stores_what_single_scoring_stores(make, db, write_path):
     items = _submitted(make, 6)
     items.append(make.submitted(level="high", best=False, key="iso42001-ai-vendor")[0])
+    items.append(_with_evidence(make))
     model = load_model(_model())
     from vendorassure.services import library
 
