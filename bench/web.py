@@ -269,7 +269,7 @@ def _score_rows(table) -> dict:
     from vendorassure.extensions import db
 
     cols = [c for c in table.__table__.c if c.name != "id"]
-    return {(a, k): tuple(v) for a, k, *v in db.session.execute(db.select(*cols)).tuples()}
+    return {(a, k): tuple(v) for a, k, *v in db.session.execute(db.select(*cols))}
 
 
 def _rescore_timings(before=lambda: None, after=lambda: None, change: str = "weights") -> dict:
