@@ -243,27 +243,6 @@ def changed_model(change: str = "weights"):
     return load_model(data)
 
 
-def _align_sequences() -> None:
-    """PostgreSQL: move each id sequence past the largest id. The seeding inserts rows with ids
-    of its own choosing, so without this the first finding the rescore proposes (the changed
-    model opens new gaps) would be given an id already taken."""
-    from vendorassure.extensions import db
-
-    if db.engine.dialect.name != "postgresql":
-        return
-    for table in db.metadata.sorted_tables:
-        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement is not False:
-            db.session.execute(
-                db.text(
-                    "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
-                    f'COALESCE((SELECT max(id) FROM "{table.name}"), 0) + 1, false) '
-                    "WHERE pg_get_serial_sequence(:t, 'id') IS NOT NULL"
-                ),
-                {"t": table.name},
-            )
-    db.session.commit()
-
-
 def _score_rows(table) -> dict:
     """(assessment, control or objective) -> its stored figures."""
     from vendorassure.extensions import db
@@ -285,7 +264,6 @@ def _rescore_timings(before=lambda: None, after=lambda: None, change: str = "wei
 
     out = {}
     model = changed_model(change)
-    _align_sequences()
     rows = (ControlScore, ObjectiveScore)
     stored = {t.__tablename__: _score_rows(t) for t in rows}
     db.session.rollback()

@@ -505,9 +505,12 @@ def _copy_rows(spec: _Rows, update: list[tuple], insert: list[tuple]) -> None:
                 .values({c: staged.c[c] for c in spec.values})
             )
         if insert:
+            from ..queries import snapshot
+
             with cur.copy(f"COPY {t.name} ({', '.join(spec.columns)}) FROM STDIN") as cp:
                 for row in insert:
                     cp.write_row(row)
+            snapshot.wrote(conn, t.name)  # a write the engine's events do not see
 
 
 # Many score rows on PostgreSQL: one COPY into a temporary table and one UPDATE ... FROM,
