@@ -6,8 +6,9 @@ For each database and each size it makes a fresh database, migrates it, seeds N 
 (``flask demo seed --vendors N`` underneath: about four assessments per vendor), then
 
 - counts the SQL statements of every page in-process (first request and a repeated one),
-- at the largest size times the batch rescore against a bare ``pd.read_sql`` of all answers,
-  the portfolio workbook against a bare ``df.to_excel`` of its register frame, and a single
+- at the largest size times the batch rescore (under a revised model, ``changed_model``: every
+  assessment gets new figures) against a bare ``pd.read_sql`` of all answers, the portfolio
+  workbook against a bare ``df.to_excel`` of its register frame, and a single
   scoring,
 - serves the app with ``gunicorn -w 2`` and times one request alone per page (median of 7),
 - at the largest size drives every page with ``wrk -t2 -c16`` and reports req/s and p50/p99 as a
