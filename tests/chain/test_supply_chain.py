@@ -257,3 +257,16 @@ def test_a_large_portfolio_links_a_provider_by_its_name(make, portfolio, client,
     assert r.status_code == 302
     [link] = supply_chain.chain_view(p["alpha"])["upstream"]
     assert "Cloudy Hosting" in str(link)
+
+
+def test_upstream_inputs_are_the_same_read_by_ids_or_in_bulk(make, portfolio, monkeypatch):
+    p = portfolio
+    buyer = make.user("procurement")
+    supply_chain.add_link(buyer, p["alpha"], p["omega"].id, "foundation_model")
+    supply_chain.add_link(buyer, p["alpha"], p["cloudy"].id, "hosting")
+    ids = [p["alpha"].id, p["omega"].id]
+    by_ids = supply_chain.upstream_inputs(ids)
+    monkeypatch.setattr(supply_chain, "BULK_IDS", 0)  # the path a portfolio-wide rescore takes
+    assert supply_chain.upstream_inputs(ids) == by_ids
+    assert sorted(u.name for u in by_ids[p["alpha"].id]) == ["Cloudy Hosting", "Omega Models"]
+    assert supply_chain.upstream_inputs([p["omega"].id]) == {}

@@ -255,16 +255,23 @@ def _provider_facts(vendor_ids: list[int]) -> dict[int, tuple[str | None, int]]:
     return out
 
 
+BULK_IDS = 500  # beyond this many vendors, read all links rather than a list of ids
+
+
 def upstream_inputs(vendor_ids: Iterable[int]) -> dict[int, list[UpstreamIn]]:
     """The providers each vendor depends on, as the scoring sees them (two queries)."""
     ids = list(set(vendor_ids))
     if not ids:
         return {}
-    links = db.session.execute(
-        select(SupplyLink.vendor_id, SupplyLink.upstream_id, SupplyLink.kind, Vendor.name)
-        .join(Vendor, Vendor.id == SupplyLink.upstream_id)
-        .where(SupplyLink.vendor_id.in_(ids))
-    ).all()
+    stmt = select(SupplyLink.vendor_id, SupplyLink.upstream_id, SupplyLink.kind, Vendor.name).join(
+        Vendor, Vendor.id == SupplyLink.upstream_id
+    )
+    if len(ids) <= BULK_IDS:
+        links = db.session.execute(stmt.where(SupplyLink.vendor_id.in_(ids))).all()
+    else:  # a batch over much of the portfolio: every link once, kept by id here (a list of
+        # thousands of ids made SQLite probe each vendor's links one id at a time)
+        wanted = set(ids)
+        links = [r for r in db.session.execute(stmt) if r.vendor_id in wanted]
     if not links:
         return {}
     facts = _provider_facts(sorted({r.upstream_id for r in links}))
