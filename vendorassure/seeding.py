@@ -199,6 +199,22 @@ def _advance_sequences(models) -> None:
         )
 
 
+class SeedLookups:
+    """``findings.ReconcileLookups`` plus the control titles the proposals' texts name."""
+
+    def __init__(self):
+        from .services.findings import ReconcileLookups
+
+        self._base = ReconcileLookups()
+        self.controls, self.questions = self._base.controls, self._base.questions
+        self._titles: dict[str, str] | None = None
+
+    def control_titles(self) -> dict[str, str]:
+        if self._titles is None:
+            self._titles = dict(db.session.execute(select(Control.ref, Control.title)).all())
+        return self._titles
+
+
 def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -405,7 +421,7 @@ def seed_portfolio(
                     row["review_note"] = "Please add evidence for the policy questions."
                 row["updated_at"] = row.get("completed_at") or submitted
                 scored.setdefault(qn.id, []).append((aid, vid))
-            meta[aid] = {"state": state, "vendor": vid, "latest": is_latest}
+            meta[aid] = {"state": state, "vendor": vid, "latest": is_latest, "questionnaire": qn.id}
             assessment_rows.append(row)
             report.by_status[state] = report.by_status.get(state, 0) + 1
             aid += 1
@@ -445,6 +461,7 @@ def seed_portfolio(
     key_of = {qn_id: {v: k for k, v in m.items()} for qn_id, m in qids.items()}
     controls = control_defs()
     control_ids = dict(db.session.execute(select(Control.ref, Control.id)).all())
+    lookups = SeedLookups()
     findings: list[dict] = []
     for qn_id, pairs in scored.items():
         for i in range(0, len(pairs), SCORE_BATCH):
@@ -476,7 +493,10 @@ def seed_portfolio(
             store_scores(records)
             report.scored += len(records)
             for r in records:
-                if meta[r.assessment_id]["state"] in REVIEWED:
+                if meta[r.assessment_id]["state"] == "under_review":
+                    findings += _proposed_for(r, meta[r.assessment_id], lookups, rng,
+                                              reviewers, today)  # fmt: skip
+                elif meta[r.assessment_id]["state"] in REVIEWED:
                     findings += _findings_for(r, meta[r.assessment_id], control_ids, rng,
                                               reviewers, today)  # fmt: skip
         progress(f"scored {report.scored}")
@@ -561,9 +581,46 @@ def _evidence(store, vid, aid, qid, kind, verification, by, at, rng, reviewers, 
 
 _OLD_STATUSES = (("closed", 0.8), ("risk_accepted", 0.2))
 _LATEST_STATUSES = (
-    ("proposed", 0.15), ("open", 0.35), ("remediating", 0.25), ("closed", 0.15),
-    ("risk_accepted", 0.10),
+    ("proposed", 0.15), ("open", 0.35), ("remediating", 0.22), ("closed", 0.15),
+    ("risk_accepted", 0.10), ("withdrawn", 0.03),
 )  # fmt: skip
+
+
+def _proposed_for(record, meta, lookups, rng, reviewers, today) -> list[dict]:
+    """An assessment under review carries what the app proposed when its review started
+    (``findings.proposals`` of its score: every weak control and knockout), some of them
+    confirmed by the reviewer already."""
+    from .services.findings import proposals
+
+    controls = lookups.controls()
+    titles = lookups.control_titles()
+    view = {
+        "controls": [
+            {"ref": ref, "title": titles.get(ref, ""), "score": score, "coverage": cov}
+            for ref, score, cov in record.controls
+        ],
+        "knockouts": (record.explanation or {}).get("knockouts", []),
+    }
+    rows = lookups.questions(meta["questionnaire"])
+    texts = {key: text for key, _, text in rows}
+    question_ids = {key: qid for key, qid, _ in rows}
+    due_days = setting("FINDING_DUE_DAYS")
+    out = []
+    for p in proposals(None, view, texts):
+        status = "open" if rng.random() < 0.3 else "proposed"
+        out.append({
+            "assessment_id": record.assessment_id, "vendor_id": meta["vendor"],
+            "control_id": controls.get(p["control"]) if p["control"] else None,
+            "question_id": question_ids.get(p["question"]) if p["question"] else None,
+            "severity": p["severity"], "status": status, "title": p["title"],
+            "origin": p["origin"], "description": p["description"],
+            "owner_id": rng.choice(reviewers) if status == "open" else None,
+            "due_date": today + timedelta(days=int(due_days.get(p["severity"], 90))),
+            "remediation": "", "acceptance_reason": "", "closing_reason": "",
+            "shared_with_vendor": status == "open", "vendor_response": "",
+            "created_at": utcnow(), "updated_at": utcnow(), "accepted_until": None,
+        })  # fmt: skip
+    return out
 
 
 def _findings_for(record, meta, control_ids, rng, reviewers, today) -> list[dict]:

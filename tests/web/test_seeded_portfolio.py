@@ -150,3 +150,22 @@ def test_the_app_adds_records_after_a_seed(app, make):
     db.session.commit()
     assert vendor.id > most[Vendor] and user.id > most[User] and finding.id > most[Finding]
     assert a.vendor_id > vendor.id
+
+
+def test_assessments_under_review_carry_what_the_app_proposes(seeded):
+    """The seeded proposals are the app's own: reconciling them with the score changes nothing."""
+    from vendorassure.services import findings as finding_service
+
+    in_review = db.session.scalars(
+        select(Assessment).where(Assessment.status == "under_review")
+    ).all()
+    assert in_review
+    lookups = finding_service.ReconcileLookups()
+    for a in in_review:
+        assert finding_service.reconcile(None, a, lookups) == {
+            "proposed": [], "updated": [], "withdrawn": []
+        }, a.id  # fmt: skip
+    proposed = db.session.scalar(
+        select(func.count()).where(Finding.status == "proposed", Finding.origin != "manual")
+    )
+    assert proposed > 0

@@ -185,7 +185,35 @@ def propose(actor, assessment: Assessment) -> list[Finding]:
 PROPOSAL_FIELDS = ("severity", "title", "description")
 
 
-def reconcile(actor, assessment: Assessment) -> dict[str, list[Finding]]:
+class ReconcileLookups:
+    """The catalog and questionnaire lookups reconciling needs, read once for a batch of
+    assessments (a rescore reconciles every assessment in review) instead of once each."""
+
+    def __init__(self):
+        self._controls: dict[str, int] | None = None
+        self._questions: dict[int, list[tuple[str, int, str]]] = {}
+
+    def controls(self) -> dict[str, int]:
+        if self._controls is None:
+            self._controls = dict(db.session.execute(select(Control.ref, Control.id)).all())
+        return self._controls
+
+    def questions(self, questionnaire_id: int) -> list[tuple[str, int, str]]:
+        """(key, id, text) of the questionnaire's questions."""
+        if questionnaire_id not in self._questions:
+            self._questions[questionnaire_id] = list(
+                db.session.execute(
+                    select(Question.key, Question.id, Question.text).filter_by(
+                        questionnaire_id=questionnaire_id
+                    )
+                ).all()
+            )
+        return self._questions[questionnaire_id]
+
+
+def reconcile(
+    actor, assessment: Assessment, lookups: ReconcileLookups | None = None
+) -> dict[str, list[Finding]]:
     """Recompute the proposals from the stored score: a proposal whose cause is gone is
     withdrawn (kept, with its history), a changed one updated, a new one proposed. Findings a
     reviewer has decided (open, remediating, accepted, dismissed) are never touched. The
@@ -195,7 +223,10 @@ def reconcile(actor, assessment: Assessment) -> dict[str, list[Finding]]:
             "The assessment is not scored yet; findings are proposed from its score.",
             {"status": assessment.status},
         )
-    wanted = {p["origin"]: p for p in proposals(assessment)}
+    lookups = lookups or ReconcileLookups()
+    rows = lookups.questions(assessment.questionnaire_id)
+    texts = {key: text for key, _, text in rows}
+    wanted = {p["origin"]: p for p in proposals(assessment, texts=texts)}
     existing: dict[str, Finding] = {}
     for f in db.session.scalars(
         select(Finding)
@@ -219,14 +250,8 @@ def reconcile(actor, assessment: Assessment) -> dict[str, list[Finding]]:
                 key = "proposed" if f.status == "withdrawn" else "updated"
                 f.status = "proposed"
                 out[key].append(f)
-    controls = dict(db.session.execute(select(Control.ref, Control.id)).all())
-    questions = dict(
-        db.session.execute(
-            select(Question.key, Question.id).filter_by(
-                questionnaire_id=assessment.questionnaire_id
-            )
-        ).all()
-    )
+    controls = lookups.controls()
+    questions = {key: qid for key, qid, _ in rows}
     due_days = setting("FINDING_DUE_DAYS")
     for origin, p in wanted.items():
         if origin in existing:

@@ -226,21 +226,20 @@ def _rescore_all(model, as_of: date | None, actor, stale_only: bool) -> RescoreR
 
 def _reconcile_in_review(ids: list[int], actor) -> None:
     """Bring the proposed findings of assessments in review in line with their new scores."""
+    rescored = set(ids)  # in review are few; the rescored are all (no list of 70,000 ids)
     in_review = db.session.scalars(
         select(Assessment)
         .where(
-            Assessment.id.in_(
-                select(Finding.assessment_id).where(
-                    Finding.assessment_id.in_(ids), Finding.origin != "manual"
-                )
-            ),
+            Assessment.id.in_(select(Finding.assessment_id).where(Finding.origin != "manual")),
             Assessment.status.in_(("submitted", "under_review")),
         )
         .order_by(Assessment.id)
         .execution_options(populate_existing=True)
     ).all()
+    lookups = findings.ReconcileLookups()
     for a in in_review:
-        findings.reconcile(actor, a)
+        if a.id in rescored:
+            findings.reconcile(actor, a, lookups)
 
 
 def _records(fs, model_version: str) -> list[ScoreRecord]:

@@ -256,6 +256,7 @@ def _provider_facts(vendor_ids: list[int]) -> dict[int, tuple[str | None, int]]:
 
 
 BULK_IDS = 500  # beyond this many vendors, read all links rather than a list of ids
+BULK_CHUNK = 5000  # ids per statement in a batch
 
 
 def upstream_inputs(vendor_ids: Iterable[int]) -> dict[int, list[UpstreamIn]]:
@@ -290,13 +291,16 @@ def with_upstream(records: list, model=None) -> list:
     model = model or scoring_model()
     if model.upstream is None or not records:
         return records
-    vendor_of = dict(
-        db.session.execute(
-            select(Assessment.id, Assessment.vendor_id).where(
-                Assessment.id.in_([r.assessment_id for r in records])
-            )
-        ).all()
-    )
+    ids = [r.assessment_id for r in records]
+    vendor_of: dict[int, int] = {}
+    for i in range(0, len(ids), BULK_CHUNK):  # a driver takes at most 65,535 parameters
+        vendor_of.update(
+            db.session.execute(
+                select(Assessment.id, Assessment.vendor_id).where(
+                    Assessment.id.in_(ids[i : i + BULK_CHUNK])
+                )
+            ).all()
+        )
     ups = upstream_inputs(vendor_of.values())
     if not ups:
         return records
