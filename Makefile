@@ -75,9 +75,9 @@ format: venv
 bench: venv
 	$(BIN)/python bench/scoring.py
 
-# Seed 500 and 5,000 vendors into SQLite and PostgreSQL, serve with gunicorn -w 2 and drive every
+# Seed 500 and 20,000 vendors into SQLite and PostgreSQL, serve with gunicorn -w 2 and drive every
 # page with wrk (Debian's package); prints PASS/FAIL per target, JSON in bench/results/ (about
-# 15 minutes on 2 cores; BENCH_WEB_ARGS="--db sqlite --sizes 500,5000 --duration 5" to narrow).
+# 25 minutes on 2 cores; BENCH_WEB_ARGS="--db sqlite --sizes 500,5000 --duration 5" to narrow).
 bench-web: venv
 	$(BIN)/python bench/web.py $(BENCH_WEB_ARGS)
 

@@ -29,6 +29,7 @@ from ..models.findings import ACTIVE_FINDING_STATUSES
 from ..queries import portfolio
 from ..queries.evidence import assessment_evidence_select
 from ..queries.findings import finding_counts
+from ..scoring.batch import gc_paused
 from ..scoring.vocabulary import load_vocabulary
 from ..services.assessments import STATUS_LABELS
 from ..services.scoring import explained_score
@@ -427,6 +428,11 @@ def summary_figures(s: dict) -> list[tuple]:
 
 def load_portfolio(today: date | None = None) -> PortfolioFrames:
     """Frames of the portfolio workbook: the same summary() as the dashboard and the API."""
+    with gc_paused():  # a row object per vendor, none of them cyclic
+        return _load_portfolio(today)
+
+
+def _load_portfolio(today: date | None) -> PortfolioFrames:
     today = today or date.today()
     s = portfolio.summary(today)
     rows = portfolio.vendor_register(today)
