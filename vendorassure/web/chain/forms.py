@@ -44,8 +44,7 @@ class LinkForm(Form):
         "Upstream provider", coerce=_vendor_id, validate_choice=False, validators=[Optional()]
     )
     upstream_name = StringField(
-        "Upstream provider",
-        description="Its name as in the vendor register.",
+        "Upstream provider (its name as in the register)",
         validators=[Optional(), Length(max=200)],
     )
     kind = SelectField("What it provides", validators=[DataRequired()])
