@@ -264,8 +264,10 @@ def upstream_inputs(vendor_ids: Iterable[int]) -> dict[int, list[UpstreamIn]]:
     ids = list(set(vendor_ids))
     if not ids:
         return {}
-    stmt = select(SupplyLink.vendor_id, SupplyLink.upstream_id, SupplyLink.kind, Vendor.name).join(
-        Vendor, Vendor.id == SupplyLink.upstream_id
+    stmt = (
+        select(SupplyLink.vendor_id, SupplyLink.upstream_id, SupplyLink.kind, Vendor.name)
+        .join(Vendor, Vendor.id == SupplyLink.upstream_id)
+        .order_by(SupplyLink.vendor_id, SupplyLink.id)  # the same order on either path
     )
     if len(ids) <= BULK_IDS:
         links = db.session.execute(stmt.where(SupplyLink.vendor_id.in_(ids))).all()
