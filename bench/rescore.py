@@ -56,12 +56,7 @@ def seed(url: str, instance: str, vendors: int) -> None:
         report = seed_portfolio(vendors, password=web.PASSWORD)
         print(f"seeded {report.vendors} vendors, {report.assessments} assessments, "
               f"{report.answers} answers in {time.perf_counter() - t:.1f} s", flush=True)  # fmt: skip
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.exec_driver_sql("VACUUM ANALYZE")
-        else:
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
+        web.take_statistics(db)
 
 
 def run(url: str, instance: str, profile: bool, change: str) -> dict:

@@ -118,12 +118,7 @@ def prepare(url: str, instance: str, vendors: int, heavy: bool, out: str) -> Non
             "answers": report.answers, "findings": report.findings,
             "evidence": report.evidence, "users": report.users,
         }  # fmt: skip
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.exec_driver_sql("VACUUM ANALYZE")
-        else:
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
+        take_statistics(db)
         risk = db.session.scalars(select(User).filter_by(email=f"risk1@{DOMAIN}")).one()
         admin = db.session.scalars(select(User).filter_by(email=f"admin1@{DOMAIN}")).one()
         # a typical vendor: one with a reviewed latest assessment and findings
@@ -167,14 +162,19 @@ def prepare(url: str, instance: str, vendors: int, heavy: bool, out: str) -> Non
             result.update(_heavy(app))
             # the rescore rewrote every score: take the statistics now, so the database's own
             # background vacuum of those rows does not run during the pages' measurements
-            if db.engine.dialect.name == "postgresql":
-                db.session.remove()
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                    c.exec_driver_sql("VACUUM ANALYZE")
-            else:
-                db.session.execute(db.text("ANALYZE"))
-                db.session.commit()
+            take_statistics(db)
     Path(out).write_text(json.dumps(result))
+
+
+def take_statistics(db) -> None:
+    """The planner's statistics of the whole database (VACUUM ANALYZE on PostgreSQL)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.remove()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
 
 
 def _heavy(app) -> dict:

@@ -78,9 +78,9 @@ def test_rescore_with_the_same_model_changes_nothing(make, db):
     assert {a.id: stored(db, a.id) for a in items} == before
 
 
-def test_batch_and_one_by_one_store_identical_records(make, db):
-    items = _submitted(make, 4)
-    model = load_model(_model())
+def scored_one_by_one(db, items, model) -> dict:
+    """Each assessment scored alone under `model` (the model in force for the while), as
+    stored."""
     from vendorassure.services import library
 
     cache = library._cache()
@@ -89,11 +89,17 @@ def test_batch_and_one_by_one_store_identical_records(make, db):
         for a in items:
             score_assessment_now(db.session.get(Assessment, a.id))
         db.session.commit()
-        one_by_one = {a.id: stored(db, a.id) for a in items}
-        rescore_all(model)
-        batch = {a.id: stored(db, a.id) for a in items}
+        return {a.id: stored(db, a.id) for a in items}
     finally:
         cache["model"] = saved
+
+
+def test_batch_and_one_by_one_store_identical_records(make, db):
+    items = _submitted(make, 4)
+    model = load_model(_model())
+    one_by_one = scored_one_by_one(db, items, model)
+    rescore_all(model)
+    batch = {a.id: stored(db, a.id) for a in items}
     assert batch == one_by_one
     for record in batch.values():
         assert record["columns"][-1] == "strict-1"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import event, null, select
 
-from tests.unit.services.test_rescore import _model, _submitted, stored
+from tests.unit.services.test_rescore import _model, _submitted, scored_one_by_one, stored
 from vendorassure.extensions import db as _db
 from vendorassure.models import Answer, Assessment, ControlScore, ObjectiveScore
 from vendorassure.queries import snapshot
@@ -22,7 +22,6 @@ from vendorassure.services.scoring import (
     _ids,
     build_input,
     question_defs,
-    score_assessment_now,
     store_scores,
 )
 
@@ -95,17 +94,9 @@ def test_bulk_rescore_stores_what_single_scoring_stores(make, db, write_path):
     items.append(make.submitted(level="high", best=False, key="iso42001-ai-vendor")[0])
     items.append(_with_evidence(make))
     model = load_model(_model())
+    one_by_one = scored_one_by_one(db, items, model)
     from vendorassure.services import library
 
-    cache = library._cache()
-    cache["model"], saved = model, cache.get("model")
-    try:
-        for a in items:
-            score_assessment_now(db.session.get(Assessment, a.id))
-        db.session.commit()
-        one_by_one = {a.id: stored(db, a.id) for a in items}
-    finally:
-        cache["model"] = saved
     # back to the shipped model, then the batch under the changed one
     rescore_all(library.scoring_model())
     assert {a.id: stored(db, a.id) for a in items} != one_by_one
